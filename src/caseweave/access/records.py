@@ -1,0 +1,50 @@
+"""What every case-data row carries: operation, owning agency, author, TLP label, releases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from caseweave.db.base import Base, UTCDateTime, utcnow
+
+
+class CaseRecord:
+    """Mixin for case-data tables. `record_kind` names the table in the releases table."""
+
+    record_kind: str
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tlp: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr
+    def operation_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("operations.id"), index=True)
+
+    @declared_attr
+    def owner_agency_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("agencies.id"), index=True)
+
+    @declared_attr
+    def created_by_user_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class Release(Base):
+    """A case record released beyond its owner: to an agency (AMBER) or a named user (RED)."""
+
+    __tablename__ = "releases"
+    __table_args__ = (
+        CheckConstraint(
+            "(agency_id IS NULL) <> (user_id IS NULL)", name="one_recipient"
+        ),
+        Index("ix_releases_record", "record_kind", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_kind: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

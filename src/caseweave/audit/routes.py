@@ -1,0 +1,54 @@
+"""HTTP routes for auditors: read and verify the chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+
+from caseweave.api.deps import ActorDep, SessionDep
+from caseweave.audit import service
+
+router = APIRouter(tags=["audit"])
+
+
+class AuditEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    seq: int
+    at: datetime
+    actor: str
+    actor_user_id: int | None
+    actor_agency_id: int | None
+    action: str
+    object_type: str
+    object_ids: list[Any]
+    operation_id: int | None
+    request_id: str
+    detail: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    entries: int
+    head_seq: int
+    head_hash: str
+    broken_at: int | None
+    reason: str | None
+
+
+@router.get("/audit/entries", response_model=list[AuditEntryOut])
+def list_entries(
+    session: SessionDep, actor: ActorDep, after_seq: int = 0, limit: int = Query(default=100, ge=1, le=1000)
+) -> object:
+    return service.list_entries(session, actor, after_seq=after_seq, limit=limit)
+
+
+@router.get("/audit/verify", response_model=VerificationOut)
+def verify(session: SessionDep, actor: ActorDep) -> VerificationOut:
+    service.require_auditor(actor)
+    result = service.verify(session)
+    return VerificationOut(**result.__dict__)

@@ -1,0 +1,1 @@
+"""Users, passwords, login and API tokens."""

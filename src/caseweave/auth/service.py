@@ -1,0 +1,211 @@
+"""Users, login with lockout, token checks, API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseweave.access.labels import Role
+from caseweave.actor import Actor
+from caseweave.audit import service as audit
+from caseweave.auth.models import Token, User
+from caseweave.auth.passwords import generate_password, hash_password, verify_password
+from caseweave.auth.tokens import is_well_formed, new_token, token_digest
+from caseweave.config import Settings
+from caseweave.db.base import utcnow
+from caseweave.errors import Conflict, Forbidden, Invalid, Locked, NotFound, Unauthenticated
+from caseweave.operations.models import Membership, Operation
+from caseweave.operations.service import agency_by_code, is_member, operation_by_ref
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token as issued: `secret` is shown once and never stored."""
+
+    token: Token
+    secret: str
+
+
+def _coordinated_agency_ids(session: Session, user: User) -> set[int]:
+    """Agencies taking part in operations that this coordinator's agency leads."""
+    led = select(Operation.id).where(Operation.lead_agency_id == user.agency_id)
+    return set(session.scalars(select(Membership.agency_id).where(Membership.operation_id.in_(led))))
+
+
+def add_user(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    *,
+    username: str,
+    agency: str,
+    roles: Sequence[str],
+    password: str | None = None,
+    full_name: str = "",
+    operation: str | None = None,
+) -> tuple[User, str | None]:
+    """Create a user. Returns the generated password when none was given (shown once)."""
+    parsed = sorted({Role.parse(role).value for role in roles})
+    if not parsed:
+        raise Invalid("a user needs at least one role", field="roles")
+    home = agency_by_code(session, agency)
+    if operation is not None and not is_member(session, operation_by_ref(session, operation).id, home.id):
+        raise Invalid(
+            f"agency {home.code} is not a member of operation {operation!r}", field="agency",
+            hint="add the agency to the operation first with `membership add`",
+        )
+    if not actor.has_role(Role.ADMIN.value):
+        if actor.user is None or not actor.user.has_role(Role.COORDINATOR.value):
+            raise Forbidden("only admins and coordinators may add users")
+        if Role.ADMIN.value in parsed:
+            raise Forbidden("only admins may grant the admin role", field="roles")
+        if home.id not in _coordinated_agency_ids(session, actor.user):
+            raise Forbidden(
+                f"agency {home.code} takes part in no operation your agency leads", field="agency"
+            )
+    name = username.strip()
+    if not name or len(name) > 120 or any(ch.isspace() for ch in name):
+        raise Invalid(f"username {username!r} is not valid", field="username", hint="1-120 characters, no spaces")
+    if session.scalar(select(User).where(User.username == name)) is not None:
+        raise Conflict(f"user {name!r} already exists", field="username")
+    generated = None if password is not None else generate_password()
+    user = User(
+        username=name,
+        full_name=full_name,
+        agency_id=home.id,
+        roles=parsed,
+        password_hash=hash_password(password or generated or "", settings.min_password_length),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.create", "user", [user.id], detail={"agency": home.code, "roles": parsed})
+    return user, generated
+
+
+def user_by_name(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"user {username!r} not found", field="username")
+    return user
+
+
+def list_users(session: Session, actor: Actor) -> Sequence[User]:
+    query = select(User).order_by(User.username)
+    if actor.user is not None and not actor.has_role(Role.ADMIN.value):
+        visible = {actor.user.agency_id}
+        if actor.user.has_role(Role.COORDINATOR.value):
+            visible |= _coordinated_agency_ids(session, actor.user)
+        query = query.where(User.agency_id.in_(visible))
+    return session.scalars(query).all()
+
+
+def disable_user(session: Session, actor: Actor, username: str) -> User:
+    user = user_by_name(session, username)
+    if not actor.has_role(Role.ADMIN.value):
+        caller = actor.user
+        if caller is None or not caller.has_role(Role.COORDINATOR.value) or (
+            user.agency_id not in _coordinated_agency_ids(session, caller)
+        ):
+            raise Forbidden(f"you may not disable {username!r}")
+    user.disabled = True
+    now = utcnow()
+    for token in session.scalars(select(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None))):
+        token.revoked_at = now
+    audit.record(session, actor, "user.disable", "user", [user.id])
+    return user
+
+
+def login(session: Session, settings: Settings, username: str, password: str, request_id: str) -> IssuedToken:
+    """Check a password; failures are counted and, past a threshold, make the account wait.
+
+    A failed attempt is committed before the error is raised, so the count survives.
+    """
+    user = session.scalar(select(User).where(User.username == username))
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        wait = int((user.locked_until - now).total_seconds()) + 1
+        raise Locked(f"too many failed logins; try again in {wait} s", hint="or ask an admin")
+    if user is None or user.disabled or not verify_password(user.password_hash if user else None, password):
+        if user is not None and not user.disabled:
+            user.failed_logins += 1
+            over = user.failed_logins - settings.lockout_after
+            if over >= 0:
+                user.locked_until = now + timedelta(seconds=settings.lockout_base_seconds * 2 ** min(over, 10))
+            audit.record(
+                session, Actor(name=f"login:{username}", request_id=request_id),
+                "auth.login_failed", "user", [user.id], detail={"failed_logins": user.failed_logins},
+            )
+            session.commit()
+        raise Unauthenticated("wrong username or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    issued = _issue(session, user, "session", "login", now + timedelta(hours=settings.session_hours))
+    audit.record(session, Actor.for_user(user, request_id), "auth.login", "token", [issued.token.id])
+    return issued
+
+
+def _issue(session: Session, user: User, kind: str, name: str, expires_at: datetime) -> IssuedToken:
+    secret = new_token()
+    token = Token(user_id=user.id, kind=kind, name=name, token_hash=token_digest(secret), expires_at=expires_at)
+    session.add(token)
+    session.flush()
+    return IssuedToken(token, secret)
+
+
+def authenticate(session: Session, secret: str) -> tuple[User, Token]:
+    """The user behind a bearer token, or Unauthenticated saying why."""
+    if not is_well_formed(secret):
+        raise Unauthenticated("malformed token", hint="send 'Authorization: Bearer cw_…' from login or token create")
+    token = session.scalar(select(Token).where(Token.token_hash == token_digest(secret)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated("unknown or revoked token", hint="log in again")
+    if token.expires_at <= now:
+        raise Unauthenticated("token expired", hint="log in again, or create a new API token")
+    if token.user.disabled:
+        raise Unauthenticated("this account is disabled")
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return token.user, token
+
+
+def create_api_token(
+    session: Session, actor: Actor, settings: Settings, *, username: str | None, name: str, days: int | None
+) -> IssuedToken:
+    """A long-lived token for a machine client; users make their own, admins anyone's."""
+    owner = user_by_name(session, username) if username else actor.user
+    if owner is None:
+        raise Invalid("name the user the token is for", field="username")
+    if actor.user is not None and owner.id != actor.user.id and not actor.has_role(Role.ADMIN.value):
+        raise Forbidden("only admins create tokens for other users", field="username")
+    if owner.disabled:
+        raise Invalid(f"user {owner.username!r} is disabled", field="username")
+    lifetime = days if days is not None else settings.api_token_days
+    if not 1 <= lifetime <= 366:
+        raise Invalid(f"token lifetime of {lifetime} days is out of range", field="days", hint="1 to 366")
+    issued = _issue(session, owner, "api", name or "api", utcnow() + timedelta(days=lifetime))
+    audit.record(session, actor, "token.create", "token", [issued.token.id], detail={"user": owner.username})
+    return issued
+
+
+def list_tokens(session: Session, actor: Actor) -> Sequence[Token]:
+    query = select(Token).where(Token.kind == "api").order_by(Token.id)
+    if actor.user is not None and not actor.has_role(Role.ADMIN.value):
+        query = query.where(Token.user_id == actor.user.id)
+    return session.scalars(query).all()
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> Token:
+    token = session.get(Token, token_id)
+    if token is None or (
+        actor.user is not None and token.user_id != actor.user.id and not actor.has_role(Role.ADMIN.value)
+    ):
+        raise NotFound(f"token {token_id} not found", field="token_id")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(session, actor, "token.revoke", "token", [token.id])
+    return token

@@ -1,0 +1,1 @@
+"""The `caseweave` command line: Typer commands that call services directly, never the HTTP API."""

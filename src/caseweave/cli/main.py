@@ -1,0 +1,46 @@
+"""Entry point: assembles the command groups and turns user mistakes into one clear line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from caseweave.cli import admin, audit, database, serve
+from caseweave.cli.common import err_console
+from caseweave.errors import CaseweaveError
+
+app = typer.Typer(
+    name="caseweave",
+    help="Joint operations against online child sexual exploitation, under need-to-know.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(database.app, name="db")
+app.add_typer(admin.operation_app, name="operation")
+app.add_typer(admin.agency_app, name="agency")
+app.add_typer(admin.membership_app, name="membership")
+app.add_typer(admin.user_app, name="user")
+app.add_typer(admin.token_app, name="token")
+app.add_typer(audit.app, name="audit")
+app.command("serve")(serve.serve)
+app.command("demo")(serve.demo)
+
+
+def run() -> None:
+    try:
+        app()
+    except CaseweaveError as error:
+        err_console.print(f"[red]error:[/red] {error.one_line()}", highlight=False)
+        sys.exit(2)
+    except OperationalError as error:
+        err_console.print(
+            f"[red]error:[/red] cannot use the database: {error.orig} — check CASEWEAVE_DATABASE_URL",
+            highlight=False,
+        )
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,48 @@
+"""`caseweave serve` and `caseweave demo`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from caseweave.cli.common import console, table, unit_of_work
+from caseweave.config import load_settings
+from caseweave.demo.seed import seed_demo
+
+HostOption = Annotated[str, typer.Option("--host", help="address to listen on")]
+PortOption = Annotated[int, typer.Option("--port")]
+
+
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    from caseweave.api.app import create_app
+
+    settings = load_settings()
+    console.print(f"serving caseweave on http://{host}:{port} (docs at /docs); database {settings.database_url}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def demo(
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="set up and print, then exit")] = False,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+) -> None:
+    """Load the demo operation (or refresh its passwords), print the logins, then serve the API."""
+    with unit_of_work() as (session, actor, db):
+        result = seed_demo(session, actor, db.settings)
+    state = "created" if result.created else "already loaded; demo passwords were reset"
+    console.print(f"[bold]{result.operation.name}[/bold] (id {result.operation.id}) {state}; database {db.settings.database_url}")
+    table(
+        "demo logins (synthetic accounts; passwords change on every `make demo`)",
+        ["username", "agency", "roles", "password"],
+        result.logins,
+    )
+    console.print(
+        f"log in:  curl -s -X POST http://{host}:{port}/auth/login -H 'content-type: application/json' "
+        "-d '{\"username\": \"analyst.gb\", \"password\": \"…\"}'",
+        highlight=False,
+    )
+    if not no_serve:
+        serve(host, port)

@@ -1,0 +1,1 @@
+"""Storage: engine, sessions, declarative base, portable column types, migrations."""

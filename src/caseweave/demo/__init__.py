@@ -1,0 +1,1 @@
+"""The demo operation: shaped like the real case, with synthetic agencies and users."""

@@ -1,0 +1,1 @@
+"""Operations, the agencies taking part, and their memberships."""
