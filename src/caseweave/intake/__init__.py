@@ -1,0 +1,1 @@
+"""Intake: referrals and seized data in the formats agencies already use."""
