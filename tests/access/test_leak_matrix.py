@@ -49,7 +49,7 @@ SPECS = [
 
 
 def write_notes(client: TestClient, world: World) -> dict[int, Spec]:
-    written = {}
+    written: dict[int, Spec] = {}
     for spec in SPECS:
         response = client.post(
             f"/operations/{world.operation_id}/notes",
@@ -67,7 +67,9 @@ def write_notes(client: TestClient, world: World) -> dict[int, Spec]:
     return written
 
 
-def test_no_user_sees_a_note_the_policy_withholds(client: TestClient, db: Database, settings: Settings) -> None:
+def test_no_user_sees_a_note_the_policy_withholds(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
     world = build_world(db, settings)
     written = write_notes(client, world)
     for code, *_ in AGENCIES:
@@ -82,7 +84,11 @@ def test_no_user_sees_a_note_the_policy_withholds(client: TestClient, db: Databa
                 assert listing.status_code == 404, (code, role)
             for note_id in written:
                 single = client.get(f"/notes/{note_id}", headers=headers)
-                assert single.status_code == (200 if note_id in expected else 404), (code, role, written[note_id])
+                assert single.status_code == (200 if note_id in expected else 404), (
+                    code,
+                    role,
+                    written[note_id],
+                )
                 if single.status_code == 404:
                     assert "secret body" not in single.text
 
@@ -115,7 +121,7 @@ def test_release_lists_are_checked(client: TestClient, db: Database, settings: S
     world = build_world(db, settings, roles=("analyst",))
     url = f"/operations/{world.operation_id}/notes"
     headers = world.headers("LEAD", "analyst")
-    cases = [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"tlp": "AMBER", "released_to": ["OUTSIDER"]}, "released_to"),
         ({"tlp": "AMBER", "released_to": ["FUTURE"]}, "released_to"),
         ({"tlp": "GREEN", "released_to": ["PARTNER"]}, "released_to"),

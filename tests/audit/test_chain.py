@@ -22,12 +22,16 @@ def busy_world(client: TestClient, db: Database, settings: Settings) -> World:
     world = build_world(db, settings, roles=("analyst", "auditor"))
     headers = world.headers("LEAD", "analyst")
     for label in ("GREEN", "AMBER", "RED"):
-        client.post(f"/operations/{world.operation_id}/notes", headers=headers, json={"title": label, "tlp": label})
+        client.post(
+            f"/operations/{world.operation_id}/notes", headers=headers, json={"title": label, "tlp": label}
+        )
     client.get(f"/operations/{world.operation_id}/notes", headers=headers)
     return world
 
 
-def test_reads_and_writes_are_chained_and_verify(client: TestClient, db: Database, settings: Settings) -> None:
+def test_reads_and_writes_are_chained_and_verify(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
     world = busy_world(client, db, settings)
     with db.transaction() as session:
         actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
@@ -58,7 +62,9 @@ def test_request_id_ties_entries_to_the_request(client: TestClient, db: Database
         ]
 
 
-def test_the_database_refuses_to_change_audit_rows(client: TestClient, db: Database, settings: Settings) -> None:
+def test_the_database_refuses_to_change_audit_rows(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
     busy_world(client, db, settings)
     for statement in (
         "UPDATE audit_log SET actor = 'someone else' WHERE seq = 2",
@@ -66,7 +72,10 @@ def test_the_database_refuses_to_change_audit_rows(client: TestClient, db: Datab
         "UPDATE audit_head SET last_seq = 1",
         "DELETE FROM audit_head",
     ):
-        with pytest.raises(DBAPIError, match="append-only|only moves forward|cannot be deleted"), db.engine.begin() as c:
+        with (
+            pytest.raises(DBAPIError, match=r"append-only|only moves forward|cannot be deleted"),
+            db.engine.begin() as c,
+        ):
             c.execute(text(statement))
     if db.engine.dialect.name == "postgresql":
         with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as c:
@@ -74,7 +83,7 @@ def test_the_database_refuses_to_change_audit_rows(client: TestClient, db: Datab
 
 
 def _edit(c: Connection) -> None:
-    c.execute(text("UPDATE audit_log SET detail = '{\"tlp\": \"CLEAR\"}' WHERE seq = 5"))
+    c.execute(text('UPDATE audit_log SET detail = \'{"tlp": "CLEAR"}\' WHERE seq = 5'))
 
 
 def _delete(c: Connection) -> None:

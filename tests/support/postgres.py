@@ -45,7 +45,9 @@ class Cluster:
 def start_cluster() -> Cluster:
     for tool in ("initdb", "pg_ctl"):
         if shutil.which(tool) is None:
-            raise RuntimeError(f"{tool} is not on PATH: PostgreSQL 15 server binaries are needed for the tests")
+            raise RuntimeError(
+                f"{tool} is not on PATH: PostgreSQL 15 server binaries are needed for the tests"
+            )
     as_user = "nobody" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="caseweave-pg-"))
     data_dir = root / "data"
@@ -54,8 +56,12 @@ def start_cluster() -> Cluster:
         root.chmod(0o755)
     cluster = Cluster(data_dir, _free_port(), as_user)
     try:
-        cluster._run("initdb", "-D", str(data_dir), "-U", "caseweave", "--auth=trust", "-E", "UTF8", "--no-sync")
-        options = f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {root} -c fsync=off -c max_connections=200"
+        cluster._run(
+            "initdb", "-D", str(data_dir), "-U", "caseweave", "--auth=trust", "-E", "UTF8", "--no-sync"
+        )
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {root} -c fsync=off -c max_connections=200"
+        )
         cluster._run("pg_ctl", "-D", str(data_dir), "-o", options, "-l", str(root / "log"), "-w", "start")
     except subprocess.CalledProcessError as error:
         log = (root / "log").read_text() if (root / "log").exists() else ""

@@ -50,25 +50,43 @@ def build_world(db: Database, settings: Settings, roles: tuple[str, ...] = ROLES
     with db.transaction() as session:
         for code, country, _, _ in AGENCIES:
             ops.add_agency(
-                session, operator, code=code, name=f"{code.title()} Agency", country=country,
-                kind="police", contact_point=f"desk@{code.lower()}.example",
+                session,
+                operator,
+                code=code,
+                name=f"{code.title()} Agency",
+                country=country,
+                kind="police",
+                contact_point=f"desk@{code.lower()}.example",
             )
-        operation = ops.create_operation(session, operator, name="Op Test", lead_agency="LEAD", start_date=START)
+        operation = ops.create_operation(
+            session, operator, name="Op Test", lead_agency="LEAD", start_date=START
+        )
         world = World(operation.id)
         for code, _, member_role, joined in AGENCIES:
             world.agency_ids[code] = ops.agency_by_code(session, code).id
             if member_role in ("partner", "observer"):
                 ops.add_membership(
-                    session, operator, operation.id, agency=code, role=member_role,
+                    session,
+                    operator,
+                    operation.id,
+                    agency=code,
+                    role=member_role,
                     joined_on=START + timedelta(days=joined),
                 )
         for code, *_ in AGENCIES:
             for role in roles:
                 user, _ = auth.add_user(
-                    session, operator, settings, username=f"{role}.{code.lower()}", agency=code,
-                    roles=[role], password=PASSWORD,
+                    session,
+                    operator,
+                    settings,
+                    username=f"{role}.{code.lower()}",
+                    agency=code,
+                    roles=[role],
+                    password=PASSWORD,
                 )
                 world.users[(code, role)] = user
-                issued = auth.create_api_token(session, operator, settings, username=user.username, name="t", days=1)
+                issued = auth.create_api_token(
+                    session, operator, settings, username=user.username, name="t", days=1
+                )
                 world.tokens[(code, role)] = issued.secret
     return world

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class TLP(str, Enum):
+class TLP(StrEnum):
     CLEAR = "CLEAR"
     GREEN = "GREEN"
     AMBER = "AMBER"
@@ -34,7 +34,7 @@ class TLP(str, Enum):
         return list(TLP).index(self)
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     ANALYST = "analyst"
@@ -55,7 +55,7 @@ class Role(str, Enum):
             ) from None
 
 
-class MemberRole(str, Enum):
+class MemberRole(StrEnum):
     LEAD = "lead"
     PARTNER = "partner"
     OBSERVER = "observer"

@@ -37,9 +37,7 @@ class Release(Base):
 
     __tablename__ = "releases"
     __table_args__ = (
-        CheckConstraint(
-            "(agency_id IS NULL) <> (user_id IS NULL)", name="one_recipient"
-        ),
+        CheckConstraint("(agency_id IS NULL) <> (user_id IS NULL)", name="one_recipient"),
         Index("ix_releases_record", "record_kind", "record_id"),
     )
 

@@ -34,7 +34,9 @@ def current_actor(request: Request, session: Annotated[Session, Depends(get_sess
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthenticated("no bearer token", hint="log in at POST /auth/login and send 'Authorization: Bearer …'")
+        raise Unauthenticated(
+            "no bearer token", hint="log in at POST /auth/login and send 'Authorization: Bearer …'"
+        )
     user, token = authenticate(session, secret.strip())
     request.state.token_id = token.id
     return Actor.for_user(user, request.state.request_id)

@@ -1,4 +1,4 @@
-"""One JSON error shape for every failure: {"error": {code, message, field?, hint?, details?}, "request_id"}."""
+"""One JSON error shape: {"error": {code, message, field?, hint?, details?}, "request_id"}."""
 
 from __future__ import annotations
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
 def canonical(fields: dict[str, Any]) -> str:
     def encode(value: Any) -> Any:
         if isinstance(value, datetime):
-            return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+            return value.astimezone(UTC).isoformat(timespec="microseconds")
         return value
 
     return json.dumps(

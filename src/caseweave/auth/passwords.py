@@ -17,7 +17,8 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 def hash_password(password: str, min_length: int) -> str:
     if len(password) < min_length:
         raise Invalid(
-            f"password is shorter than {min_length} characters", field="password",
+            f"password is shorter than {min_length} characters",
+            field="password",
             hint="use a passphrase, or leave it out to have one generated",
         )
     return _hasher.hash(password)

@@ -25,7 +25,9 @@ class UserIn(BaseModel):
     agency: str = Field(description="agency code")
     roles: list[str] = Field(examples=[["analyst"]])
     full_name: str = ""
-    password: str | None = Field(default=None, description="leave out to have one generated and returned once")
+    password: str | None = Field(
+        default=None, description="leave out to have one generated and returned once"
+    )
     operation: str | None = Field(default=None, description="check the agency takes part in this operation")
 
 

@@ -55,7 +55,8 @@ def add_user(
     home = agency_by_code(session, agency)
     if operation is not None and not is_member(session, operation_by_ref(session, operation).id, home.id):
         raise Invalid(
-            f"agency {home.code} is not a member of operation {operation!r}", field="agency",
+            f"agency {home.code} is not a member of operation {operation!r}",
+            field="agency",
             hint="add the agency to the operation first with `membership add`",
         )
     if not actor.has_role(Role.ADMIN.value):
@@ -69,7 +70,9 @@ def add_user(
             )
     name = username.strip()
     if not name or len(name) > 120 or any(ch.isspace() for ch in name):
-        raise Invalid(f"username {username!r} is not valid", field="username", hint="1-120 characters, no spaces")
+        raise Invalid(
+            f"username {username!r} is not valid", field="username", hint="1-120 characters, no spaces"
+        )
     if session.scalar(select(User).where(User.username == name)) is not None:
         raise Conflict(f"user {name!r} already exists", field="username")
     generated = None if password is not None else generate_password()
@@ -82,7 +85,9 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "user.create", "user", [user.id], detail={"agency": home.code, "roles": parsed})
+    audit.record(
+        session, actor, "user.create", "user", [user.id], detail={"agency": home.code, "roles": parsed}
+    )
     return user, generated
 
 
@@ -107,8 +112,10 @@ def disable_user(session: Session, actor: Actor, username: str) -> User:
     user = user_by_name(session, username)
     if not actor.has_role(Role.ADMIN.value):
         caller = actor.user
-        if caller is None or not caller.has_role(Role.COORDINATOR.value) or (
-            user.agency_id not in _coordinated_agency_ids(session, caller)
+        if (
+            caller is None
+            or not caller.has_role(Role.COORDINATOR.value)
+            or (user.agency_id not in _coordinated_agency_ids(session, caller))
         ):
             raise Forbidden(f"you may not disable {username!r}")
     user.disabled = True
@@ -134,10 +141,16 @@ def login(session: Session, settings: Settings, username: str, password: str, re
             user.failed_logins += 1
             over = user.failed_logins - settings.lockout_after
             if over >= 0:
-                user.locked_until = now + timedelta(seconds=settings.lockout_base_seconds * 2 ** min(over, 10))
+                user.locked_until = now + timedelta(
+                    seconds=settings.lockout_base_seconds * 2 ** min(over, 10)
+                )
             audit.record(
-                session, Actor(name=f"login:{username}", request_id=request_id),
-                "auth.login_failed", "user", [user.id], detail={"failed_logins": user.failed_logins},
+                session,
+                Actor(name=f"login:{username}", request_id=request_id),
+                "auth.login_failed",
+                "user",
+                [user.id],
+                detail={"failed_logins": user.failed_logins},
             )
             session.commit()
         raise Unauthenticated("wrong username or password")
@@ -150,7 +163,9 @@ def login(session: Session, settings: Settings, username: str, password: str, re
 
 def _issue(session: Session, user: User, kind: str, name: str, expires_at: datetime) -> IssuedToken:
     secret = new_token()
-    token = Token(user_id=user.id, kind=kind, name=name, token_hash=token_digest(secret), expires_at=expires_at)
+    token = Token(
+        user_id=user.id, kind=kind, name=name, token_hash=token_digest(secret), expires_at=expires_at
+    )
     session.add(token)
     session.flush()
     return IssuedToken(token, secret)
@@ -159,7 +174,9 @@ def _issue(session: Session, user: User, kind: str, name: str, expires_at: datet
 def authenticate(session: Session, secret: str) -> tuple[User, Token]:
     """The user behind a bearer token, or Unauthenticated saying why."""
     if not is_well_formed(secret):
-        raise Unauthenticated("malformed token", hint="send 'Authorization: Bearer cw_…' from login or token create")
+        raise Unauthenticated(
+            "malformed token", hint="send 'Authorization: Bearer cw_…' from login or token create"
+        )
     token = session.scalar(select(Token).where(Token.token_hash == token_digest(secret)))
     now = utcnow()
     if token is None or token.revoked_at is not None:

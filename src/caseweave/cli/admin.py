@@ -37,14 +37,23 @@ def operation_create(
         operation = ops.create_operation(
             session, actor, name=name, lead_agency=lead, start_date=parse_date(start, "start")
         )
-        console.print(f"operation {operation.id} {operation.name!r} created, led by {operation.lead_agency.code}")
+        console.print(
+            f"operation {operation.id} {operation.name!r} created, led by {operation.lead_agency.code}"
+        )
 
 
 @operation_app.command("list")
 def operation_list() -> None:
     with unit_of_work() as (session, actor, _):
         rows = [
-            (o.id, o.name, o.lead_agency.code, o.start_date, o.status, len(ops.list_memberships(session, o.id)))
+            (
+                o.id,
+                o.name,
+                o.lead_agency.code,
+                o.start_date,
+                o.status,
+                len(ops.list_memberships(session, o.id)),
+            )
             for o in ops.list_operations(session, actor)
         ]
     table("operations", ["id", "name", "lead", "started", "status", "members"], rows)
@@ -56,7 +65,9 @@ def agency_add(
     name: Annotated[str, typer.Option("--name")],
     country: Annotated[str, typer.Option("--country", help="ISO 3166-1 alpha-2")],
     contact: Annotated[str, typer.Option("--contact", help="contact point, e.g. a duty desk address")],
-    kind: Annotated[str, typer.Option("--kind", help="police, hotline, customs, prosecutor, other")] = "police",
+    kind: Annotated[
+        str, typer.Option("--kind", help="police, hotline, customs, prosecutor, other")
+    ] = "police",
 ) -> None:
     with unit_of_work() as (session, actor, _):
         agency = ops.add_agency(
@@ -82,18 +93,25 @@ def membership_add(
     with unit_of_work() as (session, actor, _):
         op = ops.operation_by_ref(session, operation)
         member = ops.add_membership(
-            session, actor, op.id, agency=agency, role=role,
+            session,
+            actor,
+            op.id,
+            agency=agency,
+            role=role,
             joined_on=parse_date(joined, "joined") if joined else None,
         )
         console.print(f"{member.agency.code} joined {op.name!r} as {member.role} on {member.joined_on}")
 
 
 @membership_app.command("list")
-def membership_list(operation: Annotated[str, typer.Option("--operation", help="operation id or name")]) -> None:
+def membership_list(
+    operation: Annotated[str, typer.Option("--operation", help="operation id or name")],
+) -> None:
     with unit_of_work() as (session, _, _db):
         op = ops.operation_by_ref(session, operation)
         rows = [
-            (m.agency.code, m.agency.country, m.role, m.joined_on) for m in ops.list_memberships(session, op.id)
+            (m.agency.code, m.agency.country, m.role, m.joined_on)
+            for m in ops.list_memberships(session, op.id)
         ]
     table(f"members of {op.name}", ["agency", "country", "role", "joined"], rows)
 
@@ -102,17 +120,28 @@ def membership_list(operation: Annotated[str, typer.Option("--operation", help="
 def user_add(
     username: Annotated[str, typer.Argument()],
     agency: Annotated[str, typer.Option("--agency", help="agency code")],
-    role: Annotated[list[str], typer.Option("--role", help="admin, coordinator, analyst, investigator, auditor")],
+    role: Annotated[
+        list[str], typer.Option("--role", help="admin, coordinator, analyst, investigator, auditor")
+    ],
     full_name: Annotated[str, typer.Option("--full-name")] = "",
     operation: Annotated[str | None, typer.Option("--operation", help="check the agency takes part")] = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
 ) -> None:
     """Add a user; without --password-stdin a password is generated and shown once."""
     password = typer.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
     with unit_of_work() as (session, actor, db):
         user, generated = auth.add_user(
-            session, actor, db.settings, username=username, agency=agency, roles=role,
-            password=password, full_name=full_name, operation=operation,
+            session,
+            actor,
+            db.settings,
+            username=username,
+            agency=agency,
+            roles=role,
+            password=password,
+            full_name=full_name,
+            operation=operation,
         )
         console.print(f"user {user.username} ({user.agency.code}; {', '.join(user.roles)}) added")
     if generated:
@@ -153,7 +182,13 @@ def token_create(
 def token_list() -> None:
     with unit_of_work() as (session, actor, _):
         rows = [
-            (t.id, t.user.username, t.name, f"{t.expires_at:%Y-%m-%d}", "revoked" if t.revoked_at else "active")
+            (
+                t.id,
+                t.user.username,
+                t.name,
+                f"{t.expires_at:%Y-%m-%d}",
+                "revoked" if t.revoked_at else "active",
+            )
             for t in auth.list_tokens(session, actor)
         ]
     table("API tokens", ["id", "user", "name", "expires", "status"], rows)

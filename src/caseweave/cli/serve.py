@@ -20,7 +20,9 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     from caseweave.api.app import create_app
 
     settings = load_settings()
-    console.print(f"serving caseweave on http://{host}:{port} (docs at /docs); database {settings.database_url}")
+    console.print(
+        f"serving caseweave on http://{host}:{port} (docs at /docs); database {settings.database_url}"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -33,7 +35,8 @@ def demo(
     with unit_of_work() as (session, actor, db):
         result = seed_demo(session, actor, db.settings)
     state = "created" if result.created else "already loaded; demo passwords were reset"
-    console.print(f"[bold]{result.operation.name}[/bold] (id {result.operation.id}) {state}; database {db.settings.database_url}")
+    name = f"[bold]{result.operation.name}[/bold] (id {result.operation.id})"
+    console.print(f"{name} {state}; database {db.settings.database_url}")
     table(
         "demo logins (synthetic accounts; passwords change on every `make demo`)",
         ["username", "agency", "roles", "password"],
@@ -41,7 +44,7 @@ def demo(
     )
     console.print(
         f"log in:  curl -s -X POST http://{host}:{port}/auth/login -H 'content-type: application/json' "
-        "-d '{\"username\": \"analyst.gb\", \"password\": \"…\"}'",
+        '-d \'{"username": "analyst.gb", "password": "…"}\'',
         highlight=False,
     )
     if not no_serve:

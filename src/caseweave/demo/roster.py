@@ -16,8 +16,11 @@ class DemoAgency:
 
     @property
     def name(self) -> str:
-        label = {"police": "Online Child Protection Unit", "hotline": "Child Safety Hotline",
-                 "customs": "Customs Digital Forensics"}.get(self.kind, "Liaison Desk")
+        label = {
+            "police": "Online Child Protection Unit",
+            "hotline": "Child Safety Hotline",
+            "customs": "Customs Digital Forensics",
+        }.get(self.kind, "Liaison Desk")
         return f"{self.country} {label} (demo)"
 
     @property
@@ -29,8 +32,9 @@ OPERATION_NAME = "Operation Loom (demo)"
 OPERATION_START = date.today() - timedelta(days=300)
 
 _PARTNER_COUNTRIES = (
-    "CA US AU NZ IE NL BE DE FR ES PT IT SE NO DK FI PL CZ AT CH HU RO GR IL ZA BR MX AR IN PH JP KR SG TH"
-).split()
+    *("CA", "US", "AU", "NZ", "IE", "NL", "BE", "DE", "FR", "ES", "PT", "IT", "SE", "NO", "DK", "FI", "PL"),
+    *("CZ", "AT", "CH", "HU", "RO", "GR", "IL", "ZA", "BR", "MX", "AR", "IN", "PH", "JP", "KR", "SG", "TH"),
+)
 
 ROSTER: tuple[DemoAgency, ...] = (
     DemoAgency("GB-OCPU", "GB", "police", "lead"),

@@ -18,7 +18,7 @@ from caseweave.config import Settings
 from caseweave.demo.roster import DEMO_USERS, OPERATION_NAME, OPERATION_START, ROSTER
 from caseweave.notes.service import create_note
 from caseweave.operations import service as ops
-from caseweave.operations.models import Operation
+from caseweave.operations.models import Agency, Operation
 
 
 @dataclass
@@ -33,10 +33,15 @@ def seed_demo(session: Session, operator: Actor, settings: Settings) -> DemoResu
     if existing is not None:
         return DemoResult(existing, False, _refresh_passwords(session, operator, settings))
     for agency in ROSTER:
-        if session.scalar(select(ops.Agency).where(ops.Agency.code == agency.code)) is None:
+        if session.scalar(select(Agency).where(Agency.code == agency.code)) is None:
             ops.add_agency(
-                session, operator, code=agency.code, name=agency.name, country=agency.country,
-                kind=agency.kind, contact_point=agency.contact_point,
+                session,
+                operator,
+                code=agency.code,
+                name=agency.name,
+                country=agency.country,
+                kind=agency.kind,
+                contact_point=agency.contact_point,
             )
     lead = ROSTER[0]
     operation = ops.create_operation(
@@ -44,12 +49,16 @@ def seed_demo(session: Session, operator: Actor, settings: Settings) -> DemoResu
     )
     for agency in ROSTER[1:]:
         ops.add_membership(
-            session, operator, operation.id, agency=agency.code, role=agency.role,
+            session,
+            operator,
+            operation.id,
+            agency=agency.code,
+            role=agency.role,
             joined_on=OPERATION_START + timedelta(days=agency.joined_after_days),
         )
     result = DemoResult(operation, True)
     for username, agency_code, roles in DEMO_USERS:
-        user, password = auth.add_user(
+        _, password = auth.add_user(
             session, operator, settings, username=username, agency=agency_code, roles=roles
         )
         result.logins.append((username, agency_code, ", ".join(roles), password or ""))
@@ -57,7 +66,9 @@ def seed_demo(session: Session, operator: Actor, settings: Settings) -> DemoResu
     return result
 
 
-def _refresh_passwords(session: Session, operator: Actor, settings: Settings) -> list[tuple[str, str, str, str]]:
+def _refresh_passwords(
+    session: Session, operator: Actor, settings: Settings
+) -> list[tuple[str, str, str, str]]:
     logins = []
     for username, agency_code, roles in DEMO_USERS:
         user = session.scalar(select(User).where(User.username == username))
@@ -78,13 +89,24 @@ def _seed_notes(session: Session, operation: Operation) -> None:
     as_analyst = Actor.for_user(analyst)
     notes = (
         ("Operation briefing for all partners", TLP.GREEN, (), ()),
-        ("Seized chat room: first handles shared with CA, US, AU", TLP.AMBER, ("CA-HOTLINE", "US-OCPU", "AU-OCPU"), ()),
+        (
+            "Seized chat room: first handles shared with CA, US, AU",
+            TLP.AMBER,
+            ("CA-HOTLINE", "US-OCPU", "AU-OCPU"),
+            (),
+        ),
         ("Lead-agency working theory", TLP.AMBER_STRICT, (), ()),
         ("Source handling — coordinator only", TLP.RED, (), ("coordinator.gb",)),
         ("Public line agreed with press office", TLP.CLEAR, (), ()),
     )
     for title, label, agencies, users in notes:
         create_note(
-            session, as_analyst, operation.id, title=title, body=f"Synthetic demo note ({label.value}).",
-            tlp=label, released_to=agencies, recipients=users,
+            session,
+            as_analyst,
+            operation.id,
+            title=title,
+            body=f"Synthetic demo note ({label.value}).",
+            tlp=label,
+            released_to=agencies,
+            recipients=users,
         )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 class BadValue(ValueError):
@@ -21,15 +21,15 @@ def parse_time(text: str | int | float | None, *, now: datetime | None = None) -
         return None
     try:
         if isinstance(text, (int, float)) or (isinstance(text, str) and text.strip().isdigit()):
-            value = datetime.fromtimestamp(float(text), tz=timezone.utc)
+            value = datetime.fromtimestamp(float(text), tz=UTC)
         else:
             value = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError):
         raise BadValue(f"{text!r} is not a date and time (use ISO 8601, e.g. 2026-03-01T14:05:00Z)") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
-    current = now or datetime.now(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    current = now or datetime.now(UTC)
     if value < EARLIEST:
         raise BadValue(f"{text!r} is before 1990")
     if (value - current).total_seconds() > 86400:

@@ -51,9 +51,7 @@ def create_note(
 def list_notes(session: Session, actor: Actor, operation_id: int) -> Sequence[Note]:
     operation = visible_operation(session, actor, operation_id)
     notes = session.scalars(
-        select(Note)
-        .where(Note.operation_id == operation.id, visible(Note, actor.viewer))
-        .order_by(Note.id)
+        select(Note).where(Note.operation_id == operation.id, visible(Note, actor.viewer)).order_by(Note.id)
     ).all()
     audit.record(session, actor, "note.list", "note", [n.id for n in notes], operation_id=operation.id)
     return notes

@@ -51,7 +51,9 @@ def list_memberships(operation_id: int, session: SessionDep, actor: ActorDep) ->
 
 
 @router.post(
-    "/operations/{operation_id}/memberships", response_model=MembershipOut, status_code=status.HTTP_201_CREATED
+    "/operations/{operation_id}/memberships",
+    response_model=MembershipOut,
+    status_code=status.HTTP_201_CREATED,
 )
 def add_membership(operation_id: int, body: MembershipIn, session: SessionDep, actor: ActorDep) -> object:
     return service.add_membership(session, actor, operation_id, **body.model_dump())

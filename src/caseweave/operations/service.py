@@ -44,15 +44,21 @@ def add_agency(
     if not name.strip():
         raise Invalid("an agency needs a name", field="name")
     if kind not in AGENCY_KINDS:
-        raise Invalid(f"unknown agency kind {kind!r}", field="kind", hint=f"use one of {', '.join(AGENCY_KINDS)}")
+        raise Invalid(
+            f"unknown agency kind {kind!r}", field="kind", hint=f"use one of {', '.join(AGENCY_KINDS)}"
+        )
     if not contact_point.strip():
-        raise Invalid("an agency needs a contact point", field="contact_point", hint="e.g. a duty desk e-mail")
+        raise Invalid(
+            "an agency needs a contact point", field="contact_point", hint="e.g. a duty desk e-mail"
+        )
     country = normalise_country(country)
     if session.scalar(select(Agency).where(Agency.code == code)) is not None:
         raise Conflict(f"an agency with code {code!r} already exists", field="code")
     if session.scalar(select(Agency).where(func.lower(Agency.name) == name.strip().lower())) is not None:
         raise Conflict(f"an agency named {name.strip()!r} already exists", field="name")
-    agency = Agency(code=code, name=name.strip(), country=country, kind=kind, contact_point=contact_point.strip())
+    agency = Agency(
+        code=code, name=name.strip(), country=country, kind=kind, contact_point=contact_point.strip()
+    )
     session.add(agency)
     session.flush()
     audit.record(session, actor, "agency.create", "agency", [agency.id], detail={"code": code})
@@ -80,10 +86,17 @@ def create_operation(
     session.add(operation)
     session.flush()
     session.add(
-        Membership(operation_id=operation.id, agency_id=lead.id, role=MemberRole.LEAD.value, joined_on=start_date)
+        Membership(
+            operation_id=operation.id, agency_id=lead.id, role=MemberRole.LEAD.value, joined_on=start_date
+        )
     )
     audit.record(
-        session, actor, "operation.create", "operation", [operation.id], operation_id=operation.id,
+        session,
+        actor,
+        "operation.create",
+        "operation",
+        [operation.id],
+        operation_id=operation.id,
         detail={"name": operation.name, "lead": lead.code},
     )
     return operation
@@ -95,7 +108,9 @@ def operation_by_ref(session: Session, ref: str) -> Operation:
     if operation is None:
         operation = session.scalar(select(Operation).where(Operation.name == ref))
     if operation is None:
-        raise NotFound(f"operation {ref!r} not found", field="operation", hint="list them with `operation list`")
+        raise NotFound(
+            f"operation {ref!r} not found", field="operation", hint="list them with `operation list`"
+        )
     return operation
 
 
@@ -103,7 +118,11 @@ def list_operations(session: Session, actor: Actor) -> Sequence[Operation]:
     query = select(Operation).order_by(Operation.id)
     if actor.user is not None and not actor.has_role(Role.ADMIN.value):
         query = query.where(
-            Operation.id.in_(select(Membership.operation_id).where(Membership.agency_id == actor.user.agency_id))
+            Operation.id.in_(
+                select(Membership.operation_id).where(
+                    Membership.agency_id == actor.user.agency_id, Membership.joined_on <= date.today()
+                )
+            )
         )
     return session.scalars(query).all()
 
@@ -113,7 +132,11 @@ def require_operation_manager(session: Session, actor: Actor, operation: Operati
     if actor.has_role(Role.ADMIN.value):
         return
     user = actor.user
-    if user is None or not user.has_role(Role.COORDINATOR.value) or user.agency_id != operation.lead_agency_id:
+    if (
+        user is None
+        or not user.has_role(Role.COORDINATOR.value)
+        or user.agency_id != operation.lead_agency_id
+    ):
         raise Forbidden(
             f"only the lead agency's coordinators manage operation {operation.name!r}",
             hint="ask the lead agency's coordinator",
@@ -121,7 +144,13 @@ def require_operation_manager(session: Session, actor: Actor, operation: Operati
 
 
 def add_membership(
-    session: Session, actor: Actor, operation_id: int, *, agency: str, role: str, joined_on: date | None = None
+    session: Session,
+    actor: Actor,
+    operation_id: int,
+    *,
+    agency: str,
+    role: str,
+    joined_on: date | None = None,
 ) -> Membership:
     operation = session.get(Operation, operation_id)
     if operation is None:
@@ -130,7 +159,8 @@ def add_membership(
     member = agency_by_code(session, agency)
     if role not in (MemberRole.PARTNER.value, MemberRole.OBSERVER.value):
         raise Invalid(
-            f"role {role!r} cannot be added", field="role",
+            f"role {role!r} cannot be added",
+            field="role",
             hint="partner or observer; the lead is set when the operation is created",
         )
     joined = joined_on or date.today()
@@ -147,7 +177,12 @@ def add_membership(
     session.add(membership)
     session.flush()
     audit.record(
-        session, actor, "membership.create", "membership", [membership.id], operation_id=operation.id,
+        session,
+        actor,
+        "membership.create",
+        "membership",
+        [membership.id],
+        operation_id=operation.id,
         detail={"agency": member.code, "role": role, "joined_on": joined.isoformat()},
     )
     return membership
@@ -155,7 +190,9 @@ def add_membership(
 
 def list_memberships(session: Session, operation_id: int) -> Sequence[Membership]:
     return session.scalars(
-        select(Membership).where(Membership.operation_id == operation_id).order_by(Membership.joined_on, Membership.id)
+        select(Membership)
+        .where(Membership.operation_id == operation_id)
+        .order_by(Membership.joined_on, Membership.id)
     ).all()
 
 
