@@ -50,9 +50,8 @@ def visible(model: Any, viewer: Viewer | None) -> ColumnElement[bool]:
     """The SQL condition 'viewer may see this row of `model`' (a CaseRecord table)."""
     if viewer is None:
         return false()
-    released = select(Release.id).where(
-        Release.record_kind == model.record_kind, Release.record_id == model.id
-    )
+    kind, key = model.release_target()
+    released = select(Release.id).where(Release.record_kind == kind, Release.record_id == key)
     owner = model.owner_agency_id == viewer.agency_id
     return or_(
         model.tlp == TLP.CLEAR.value,

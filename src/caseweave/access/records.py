@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -30,6 +31,11 @@ class CaseRecord:
     @declared_attr
     def created_by_user_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("users.id"), nullable=True)
+
+    @classmethod
+    def release_target(cls) -> tuple[str, Any]:
+        """Which releases rows apply: parts of a referral share the referral's (one row, not millions)."""
+        return cls.record_kind, cls.id
 
 
 class Release(Base):

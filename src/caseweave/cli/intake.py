@@ -1,0 +1,136 @@
+"""`caseweave import` and `caseweave referral list|show`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+from caseweave.actor import Actor
+from caseweave.auth.service import user_by_name
+from caseweave.cli.common import console, err_console, table, unit_of_work
+from caseweave.errors import Invalid
+from caseweave.intake import service
+from caseweave.operations.service import operation_by_ref
+
+referral_app = typer.Typer(help="Referrals: what agencies sent in.", no_args_is_help=True)
+
+
+def import_file(
+    path: Annotated[Path, typer.Argument(help="the file an agency sent")],
+    operation: Annotated[str, typer.Option("--operation", help="operation id or name")],
+    agency: Annotated[str | None, typer.Option("--agency", help="sending agency code")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="auto, misp, stix, cybertip, platform, chat")] = "auto",
+    label: Annotated[
+        str | None, typer.Option("--label", help="TLP label; the file's own is kept if stricter")
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="quarantine bad records, import the rest")
+    ] = False,
+    user: Annotated[
+        str | None, typer.Option("--user", help="import as this user (author of the referral)")
+    ] = None,
+    release: Annotated[
+        list[str] | None, typer.Option("--release", help="agency code an AMBER referral is released to")
+    ] = None,
+) -> None:
+    """Import one file as one referral. The same file twice adds nothing."""
+    if not path.is_file():
+        raise Invalid(f"{path}: no such file", field="path")
+    with unit_of_work() as (session, actor, _), path.open("rb") as stream:
+        if user:
+            author = user_by_name(session, user)
+            actor = Actor(name=f"{actor.name} as user:{author.username}", user=author)
+        op = operation_by_ref(session, operation)
+        columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("import", total=path.stat().st_size)
+            try:
+                outcome = service.import_referral(
+                    session,
+                    actor,
+                    op.id,
+                    stream,
+                    path.name,
+                    agency=agency,
+                    fmt=fmt,
+                    label=label,
+                    partial=partial,
+                    released_to=release or (),
+                    progress=lambda n: bar.advance(task, n),
+                )
+            except service.ImportRejected as rejected:
+                for error in rejected.errors[: service.SHOWN_ERRORS]:
+                    err_console.print(f"  {error.location} [{error.field}] {error.reason}", highlight=False)
+                raise
+        referral = outcome.referral
+    if not outcome.created:
+        console.print(f"{path.name} was already imported as referral {referral.id}; nothing added")
+        return
+    counts = ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in outcome.counts.items())
+    console.print(f"referral {referral.id} ({referral.format}, {referral.tlp}) from {path.name}: {counts}")
+    for error in outcome.errors[: service.SHOWN_ERRORS]:
+        console.print(f"  quarantined: {error.location} [{error.field}] {error.reason}", highlight=False)
+
+
+@referral_app.command("list")
+def referral_list(
+    operation: Annotated[str, typer.Option("--operation")],
+    user: Annotated[str, typer.Option("--user", help="list what this user may see")],
+) -> None:
+    with unit_of_work() as (session, _, _db):
+        actor = Actor.for_user(user_by_name(session, user))
+        rows = [
+            (r.id, r.format, r.tlp, r.owner_agency_id, r.file_name, r.status, r.counts.get("sightings", 0))
+            for r in service.list_referrals(session, actor, operation_by_ref(session, operation).id)
+        ]
+    table("referrals", ["id", "format", "label", "agency", "file", "status", "sightings"], rows)
+
+
+@referral_app.command("show")
+def referral_show(
+    referral_id: Annotated[int, typer.Argument()],
+    user: Annotated[str, typer.Option("--user", help="show what this user may see")],
+) -> None:
+    with unit_of_work() as (session, _, _db):
+        detail = service.get_referral(session, Actor.for_user(user_by_name(session, user)), referral_id)
+        r = detail.referral
+        console.print(f"referral {r.id}: {r.title} ({r.format}, {r.tlp}, sha256 {r.sha256})", highlight=False)
+        table(
+            "person records",
+            ["ref", "name", "born", "country", "role"],
+            [
+                (
+                    p.ref,
+                    p.full_name or " ".join(filter(None, (p.given_name, p.family_name))),
+                    p.date_of_birth,
+                    p.country,
+                    p.role,
+                )
+                for p in detail.persons
+            ],
+        )
+        table(
+            "sightings",
+            ["type", "value", "raw", "from", "to", "context", "person"],
+            [
+                (
+                    s.selector_type,
+                    s.value,
+                    s.raw_value,
+                    s.observed_from,
+                    s.observed_to,
+                    s.context,
+                    s.person_ref,
+                )
+                for s in detail.sightings
+            ],
+        )
+        if detail.quarantined:
+            table(
+                "quarantined",
+                ["where", "field", "reason"],
+                [(q.location, q.field, q.reason) for q in detail.quarantined],
+            )

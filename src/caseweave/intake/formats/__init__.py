@@ -1,0 +1,1 @@
+"""Importer plugins, one module per format."""

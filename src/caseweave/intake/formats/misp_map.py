@@ -1,0 +1,228 @@
+"""What each MISP attribute type and object relation means to caseweave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from caseweave.intake.records import RecordError
+
+
+@dataclass(frozen=True)
+class Selector:
+    selector_type: str
+    platform: str | None = None
+    composite_port: bool = False  # value is "ip|port"
+
+
+@dataclass(frozen=True)
+class Hash:
+    algorithm: str
+    with_file_name: bool = False  # value is "filename|hash"
+
+
+@dataclass(frozen=True)
+class PersonField:
+    name: str  # full_name, given_name, family_name, date_of_birth, country, address, role
+
+
+Meaning = Selector | Hash | PersonField
+
+BY_TYPE: dict[str, Meaning] = {
+    "email": Selector("email"),
+    "email-src": Selector("email"),
+    "email-dst": Selector("email"),
+    "whois-registrant-email": Selector("email"),
+    "ip-src": Selector("ip"),
+    "ip-dst": Selector("ip"),
+    "ip-src|port": Selector("ip", composite_port=True),
+    "ip-dst|port": Selector("ip", composite_port=True),
+    "phone-number": Selector("phone"),
+    "whois-registrant-phone": Selector("phone"),
+    "url": Selector("url"),
+    "link": Selector("url"),
+    "uri": Selector("url"),
+    "domain": Selector("url"),
+    "hostname": Selector("url"),
+    "btc": Selector("wallet"),
+    "xmr": Selector("wallet"),
+    "eth": Selector("wallet"),
+    "dash": Selector("wallet"),
+    "github-username": Selector("username", platform="github"),
+    "twitter-id": Selector("username", platform="twitter"),
+    "jabber-id": Selector("username", platform="jabber"),
+    "md5": Hash("md5"),
+    "sha1": Hash("sha1"),
+    "sha256": Hash("sha256"),
+    "pdq": Hash("pdq"),
+    "filename|md5": Hash("md5", with_file_name=True),
+    "filename|sha1": Hash("sha1", with_file_name=True),
+    "filename|sha256": Hash("sha256", with_file_name=True),
+    "filename|pdq": Hash("pdq", with_file_name=True),
+    "first-name": PersonField("given_name"),
+    "last-name": PersonField("family_name"),
+    "full-name": PersonField("full_name"),
+    "date-of-birth": PersonField("date_of_birth"),
+}
+
+PERSON_TYPES = frozenset(t for t, m in BY_TYPE.items() if isinstance(m, PersonField))
+
+# Relations that say what an attribute is, whatever its type (a `text` username, say).
+BY_OBJECT_RELATION: dict[str, dict[str, Meaning]] = {
+    "person": {
+        "first-name": PersonField("given_name"),
+        "last-name": PersonField("family_name"),
+        "full-name": PersonField("full_name"),
+        "date-of-birth": PersonField("date_of_birth"),
+        "nationality": PersonField("country"),
+        "country": PersonField("country"),
+        "address": PersonField("address"),
+        "role": PersonField("role"),
+    },
+    "user-account": {
+        "username": Selector("username"),
+        "user-id": Selector("username"),
+        "email": Selector("email"),
+        "link": Selector("url"),
+    },
+    "email": {
+        "from": Selector("email"),
+        "to": Selector("email"),
+        "cc": Selector("email"),
+        "bcc": Selector("email"),
+        "reply-to": Selector("email"),
+        "return-path": Selector("email"),
+    },
+    "ip-port": {
+        "ip": Selector("ip"),
+        "ip-src": Selector("ip"),
+        "ip-dst": Selector("ip"),
+        "hostname": Selector("url"),
+        "domain": Selector("url"),
+    },
+    "file": {"md5": Hash("md5"), "sha1": Hash("sha1"), "sha256": Hash("sha256"), "pdq": Hash("pdq")},
+}
+
+ANY_OBJECT_RELATION: dict[str, Meaning] = {
+    "username": Selector("username"),
+    "phone-number": Selector("phone"),
+}
+
+ROLES = frozenset({"suspect", "victim", "reporter", "unknown"})
+
+
+def meaning(attr_type: str, relation: str | None, object_name: str | None) -> Meaning | None:
+    """What an attribute is: by its object relation first, then by its type; None: not read."""
+    if object_name is not None and relation is not None:
+        found = BY_OBJECT_RELATION.get(object_name, {}).get(relation) or ANY_OBJECT_RELATION.get(relation)
+        if found is not None:
+            return found
+    if object_name is not None and isinstance(BY_TYPE.get(attr_type), PersonField):
+        return (
+            None  # a name inside some other object (a registrant, a sender) is not a person of the referral
+        )
+    return BY_TYPE.get(attr_type)
+
+
+def object_platform(name: str, attributes: list[dict[str, Any]]) -> str | None:
+    """The service a user-account (or `<platform>-account`) object is on."""
+    if name.endswith("-account") and name != "user-account":
+        return name.removesuffix("-account")
+    if name == "github-user":
+        return "github"
+    link: str | None = None
+    for attr in attributes:
+        relation, value = attr.get("object_relation"), attr.get("value")
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if relation == "platform":
+            return value.strip()
+        if relation == "link" and link is None:
+            link = value.strip()
+    if link:
+        try:
+            return urlsplit(link).hostname or None
+        except ValueError:
+            return None
+    return None
+
+
+def parse_birth_date(text: str, today: date | None = None) -> date:
+    """A date of birth as YYYY-MM-DD (a time part is dropped); ValueError with the reason."""
+    try:
+        value = date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+    current = today or datetime.now(UTC).date()
+    if value > current:
+        raise ValueError(f"{text!r} is in the future")
+    if value.year < 1900:
+        raise ValueError(f"{text!r} is before 1900")
+    return value
+
+
+def text_of(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+@dataclass
+class MispObject:
+    data: dict[str, Any]
+    path: str
+    ref: str
+    name: str
+    attrs: list[MispAttribute] = field(default_factory=list)
+
+
+@dataclass
+class MispAttribute:
+    data: dict[str, Any]
+    path: str
+    ref: str
+    type: str
+    relation: str | None
+    obj: MispObject | None
+
+
+@dataclass
+class Window:
+    start: datetime | None = None
+    end: datetime | None = None
+    error: RecordError | None = None
+
+
+class WindowError(Exception):
+    def __init__(self, error: RecordError) -> None:
+        super().__init__(error.reason)
+        self.error = error
+
+
+class Groups:
+    """Union-find over uuids; a group is `linked` once a MISP object reference joined it."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.linked: set[str] = set()
+
+    def find(self, item: str) -> str:
+        root = item
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while item != root:
+            self.parent[item], item = root, self.parent.get(item, root)
+        return root
+
+    def join(self, first: str, second: str, linked: bool = False) -> None:
+        a, b = self.find(first), self.find(second)
+        if a != b:
+            self.parent[b] = a
+            if b in self.linked:
+                self.linked.add(a)
+        if linked:
+            self.linked.add(a)
+
+    def is_linked(self, item: str) -> bool:
+        return self.find(item) in self.linked

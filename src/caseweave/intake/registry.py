@@ -1,0 +1,45 @@
+"""The Importer plugins, and choosing one for a file."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from caseweave.errors import Invalid
+from caseweave.intake.base import Importer
+from caseweave.intake.formats.chat import ChatExportImporter
+from caseweave.intake.formats.cybertip import CyberTipImporter
+from caseweave.intake.formats.misp import MispImporter
+from caseweave.intake.formats.platform import PlatformReturnImporter
+from caseweave.intake.formats.stix import StixImporter
+
+IMPORTERS: dict[str, Importer] = {
+    importer.name: importer
+    for importer in (
+        MispImporter(),
+        StixImporter(),
+        CyberTipImporter(),
+        PlatformReturnImporter(),
+        ChatExportImporter(),
+    )
+}
+SNIFF_BYTES = 64 * 1024
+
+
+def choose_importer(fmt: str, head: bytes, file_name: str) -> Importer:
+    """The named importer, or with 'auto' the one whose sniff recognises the file's first bytes."""
+    if fmt != "auto":
+        if fmt not in IMPORTERS:
+            raise Invalid(
+                f"unknown format {fmt!r}", field="format", hint=f"use auto or one of {', '.join(IMPORTERS)}"
+            )
+        return IMPORTERS[fmt]
+    suffix = PurePath(file_name).suffix.lower()
+    candidates = [imp for imp in IMPORTERS.values() if imp.sniff(head, file_name)]
+    preferred = [imp for imp in candidates if suffix in imp.extensions] or candidates
+    if not preferred:
+        raise Invalid(
+            f"{file_name}: not a format caseweave reads",
+            field="format",
+            hint=f"formats: {', '.join(IMPORTERS)}; name one with --format if detection fails",
+        )
+    return preferred[0]

@@ -1,0 +1,71 @@
+"""HTTP routes for referrals: upload (multipart), list, show."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
+
+from caseweave.api.deps import ActorDep, SessionDep
+from caseweave.intake import service
+from caseweave.intake.schemas import ImportOut, QuarantinedOut, ReferralDetailOut, ReferralOut
+
+router = APIRouter(tags=["referrals"])
+
+
+@router.post(
+    "/operations/{operation_id}/referrals", response_model=ImportOut, status_code=status.HTTP_201_CREATED
+)
+def upload_referral(
+    operation_id: int,
+    file: Annotated[UploadFile, File(description="the file as the agency sent it")],
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    format: Annotated[str, Form()] = "auto",
+    label: Annotated[str | None, Form()] = None,
+    partial: Annotated[bool, Form()] = False,
+    released_to: Annotated[list[str] | None, Form()] = None,
+) -> ImportOut:
+    outcome = service.import_referral(
+        session,
+        actor,
+        operation_id,
+        file.file,
+        file.filename or "upload",
+        fmt=format,
+        label=label,
+        partial=partial,
+        released_to=released_to or (),
+    )
+    if not outcome.created:
+        response.status_code = status.HTTP_200_OK
+    return ImportOut(
+        referral=ReferralOut.model_validate(outcome.referral),
+        created=outcome.created,
+        counts=outcome.counts,
+        quarantined=[
+            QuarantinedOut(location=str(e.location), field=e.field, reason=e.reason) for e in outcome.errors
+        ],
+    )
+
+
+@router.get("/operations/{operation_id}/referrals", response_model=list[ReferralOut])
+def list_referrals(operation_id: int, session: SessionDep, actor: ActorDep) -> object:
+    return service.list_referrals(session, actor, operation_id)
+
+
+@router.get("/referrals/{referral_id}", response_model=ReferralDetailOut)
+def get_referral(referral_id: int, session: SessionDep, actor: ActorDep) -> ReferralDetailOut:
+    detail = service.get_referral(session, actor, referral_id)
+    base = ReferralOut.model_validate(detail.referral).model_dump()
+    return ReferralDetailOut.model_validate(
+        {
+            **base,
+            "persons": detail.persons,
+            "sightings": detail.sightings,
+            "media_hashes": detail.media_hashes,
+            "quarantined": detail.quarantined,
+        },
+        from_attributes=True,
+    )

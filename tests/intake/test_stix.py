@@ -1,0 +1,361 @@
+"""The STIX 2.1 importer: its examples, grouping, windows, TLP, error paths, and a fuzz test."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from caseweave.intake.base import Example, FileRejected
+from caseweave.intake.formats import stix_examples as ex
+from caseweave.intake.formats.misp import MispImporter
+from caseweave.intake.formats.stix import StixImporter
+from caseweave.intake.formats.stix_map import TLP_2_EXTENSION
+from caseweave.intake.records import (
+    MediaHash,
+    ParsedItem,
+    PersonRecord,
+    RecordError,
+    ReferralHeader,
+    Sighting,
+)
+
+IMPORTER = StixImporter()
+RECORD_TYPES = (ReferralHeader, PersonRecord, Sighting, MediaHash, RecordError)
+PERSON = ex.sid("identity", 1)
+
+
+def parse(content: bytes | dict[str, Any], importer: StixImporter = IMPORTER) -> list[ParsedItem]:
+    if isinstance(content, dict):
+        content = json.dumps(content).encode()
+    return list(importer.parse(io.BytesIO(content), "bundle.json"))
+
+
+def of(items: list[ParsedItem], kind: type[Any]) -> list[Any]:
+    return [item for item in items if isinstance(item, kind)]
+
+
+def sightings(items: list[ParsedItem]) -> dict[str, Sighting]:
+    return {item.ref: item for item in items if isinstance(item, Sighting)}
+
+
+def header(items: list[ParsedItem]) -> ReferralHeader:
+    assert isinstance(items[0], ReferralHeader)
+    return items[0]
+
+
+def individual(n: int, name: str, **props: Any) -> dict[str, Any]:
+    return ex.sdo("identity", n, name=name, identity_class="individual", **props)
+
+
+# -- examples ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", StixImporter.examples(), ids=lambda e: e.name)
+def test_example(example: Example) -> None:
+    if example.rejected:
+        with pytest.raises(FileRejected):
+            parse(example.content)
+        return
+    items = parse(example.content)
+    assert isinstance(items[0], ReferralHeader)
+    assert len(of(items, ReferralHeader)) == 1
+    assert len(of(items, PersonRecord)) == example.persons
+    assert len(of(items, Sighting)) == example.sightings
+    assert len(of(items, MediaHash)) == example.media_hashes
+    assert tuple(e.field for e in of(items, RecordError)) == example.error_fields
+    if example.selector_types:
+        assert tuple(sorted({s.selector_type for s in of(items, Sighting)})) == example.selector_types
+    assert IMPORTER.sniff(example.content[: 64 * 1024], "bundle.json")
+    assert not MispImporter().sniff(example.content[: 64 * 1024], "bundle.json")
+
+
+def test_examples_cover_the_contract() -> None:
+    examples = StixImporter.examples()
+    assert sum(not e.rejected for e in examples) >= 3
+    assert sum(e.rejected or bool(e.error_fields) for e in examples) >= 3
+
+
+# -- the referral -----------------------------------------------------------------------------------
+
+
+def test_report_is_the_referral() -> None:
+    top = header(parse(ex.report_bundle()))
+    assert top.external_id == ex.sid("report", 1)
+    assert top.title == "Referral 2026-0150: livestream grooming"
+    assert top.reported_at is not None and top.reported_at.isoformat() == "2026-03-01T12:00:00+00:00"
+
+
+def test_without_a_report_the_bundle_id_is_the_referral() -> None:
+    assert header(parse(ex.bare_bundle())).external_id == ex.sid("bundle", 3)
+
+
+def test_a_second_report_is_noted_and_the_first_used() -> None:
+    doc = ex.bundle(
+        5,
+        ex.sdo("report", 5, name="first", published=ex.T0, object_refs=[PERSON]),
+        ex.sdo("grouping", 6, context="x", object_refs=[PERSON]),
+    )
+    items = parse(doc)
+    assert header(items).title == "first"
+    assert [(e.field, e.location.path) for e in of(items, RecordError)] == [("grouping", "$.objects[1]")]
+
+
+@pytest.mark.parametrize(
+    ("refs", "definitions", "tlp"),
+    [
+        ([ex.AMBER_STRICT], [ex.AMBER_STRICT_DEFINITION], "tlp:amber+strict"),
+        ([ex.AMBER_STRICT], [], "tlp:amber+strict"),
+        ([ex.CLEAR], [], "tlp:clear"),
+        ([ex.TLP1_AMBER], [], "tlp:amber"),
+        (["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"], [], "tlp:white"),
+        (["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", ex.CLEAR], [], "tlp:red"),
+        ([], [], None),
+    ],
+)
+def test_tlp_from_report_markings(
+    refs: list[str], definitions: list[dict[str, Any]], tlp: str | None
+) -> None:
+    report = ex.sdo("report", 7, name="r", published=ex.T0, object_refs=[PERSON])
+    if refs:
+        report["object_marking_refs"] = refs
+    assert header(parse(ex.bundle(7, *definitions, report))).tlp == tlp
+
+
+def test_tlp_from_a_marking_defined_in_the_bundle() -> None:
+    marking_id = "marking-definition--00000000-0000-4000-8000-000000000077"
+    custom = {**ex.AMBER_STRICT_DEFINITION, "id": marking_id, "name": "TLP:GREEN"}
+    custom["extensions"] = {TLP_2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": "green"}}
+    report = ex.sdo(
+        "report", 8, name="r", published=ex.T0, object_refs=[PERSON], object_marking_refs=[marking_id]
+    )
+    assert header(parse(ex.bundle(8, custom, report))).tlp == "tlp:green"
+
+
+# -- persons and grouping ---------------------------------------------------------------------------
+
+
+def test_individual_identity_is_a_person() -> None:
+    (person,) = of(parse(ex.report_bundle()), PersonRecord)
+    assert (person.ref, person.full_name, person.country) == (PERSON, "Morgan Sample", "Freedonia")
+    assert person.date_of_birth is not None and person.date_of_birth.isoformat() == "1991-02-03"
+    assert of(parse(ex.grouping_bundle()), PersonRecord)[0].role == "suspect"
+
+
+def test_organisations_are_not_persons() -> None:
+    doc = ex.bundle(9, ex.sdo("identity", 9, name="Synthetic Agency", identity_class="organization"))
+    assert not of(parse(doc), PersonRecord)
+
+
+def test_belongs_to_ref_and_relationships_tie_selectors() -> None:
+    found = sightings(parse(ex.report_bundle()))
+    assert found[ex.sid("email-addr", 1)].person_ref == PERSON  # belongs_to_ref
+    assert found[ex.sid("user-account", 1)].person_ref == PERSON
+    assert found[ex.sid("user-account", 1) + "/x_phone"].person_ref == PERSON
+    assert found[ex.sid("ipv4-addr", 1)].person_ref == PERSON  # relationship
+    assert found[ex.sid("url", 1)].person_ref is None  # nothing says whose
+
+
+def test_relationships_in_either_direction_and_unattached_with_two_persons() -> None:
+    found = sightings(parse(ex.grouping_bundle()))
+    assert found[ex.sid("x-phone-number", 1)].person_ref == ex.sid("identity", 2)
+    assert found[ex.sid("domain-name", 1)].person_ref == ex.sid("identity", 3)
+    assert found[ex.sid("ipv6-addr", 1)].person_ref is None
+
+
+def test_email_belonging_to_an_account_belongs_to_the_accounts_person() -> None:
+    account, email = ex.sid("user-account", 2), ex.sid("email-addr", 2)
+    doc = ex.bundle(
+        10,
+        individual(10, "Harper Imaginary"),
+        ex.sco("user-account", 2, user_id="1234567", x_platform="ExampleSocial"),
+        ex.sco("email-addr", 2, value="harper@example.net", belongs_to_ref=account),
+        ex.rel(10, ex.sid("identity", 10), account, "uses"),
+    )
+    found = sightings(parse(doc))
+    assert found[email].person_ref == ex.sid("identity", 10)
+    assert (found[account].raw_value, found[account].platform) == ("1234567", "ExampleSocial")
+
+
+def test_a_selector_related_to_two_persons_is_tied_to_neither() -> None:
+    ip = ex.sid("ipv4-addr", 3)
+    doc = ex.bundle(
+        11,
+        individual(11, "Kai One"),
+        individual(12, "Kai Two"),
+        ex.sco("ipv4-addr", 3, value="192.0.2.33"),
+        ex.rel(11, ex.sid("identity", 11), ip),
+        ex.rel(12, ex.sid("identity", 12), ip),
+    )
+    assert sightings(parse(doc))[ip].person_ref is None
+
+
+# -- windows, hashes --------------------------------------------------------------------------------
+
+
+def test_observed_data_gives_the_window() -> None:
+    ip = sightings(parse(ex.report_bundle()))[ex.sid("ipv4-addr", 1)]
+    assert ip.observed_from is not None and ip.observed_from.isoformat() == "2026-02-27T20:00:00+00:00"
+    assert ip.observed_to is not None and ip.observed_to.isoformat() == "2026-02-27T22:15:00+00:00"
+
+
+def test_two_observations_widen_the_window() -> None:
+    ip = ex.sid("ipv4-addr", 4)
+    observed = [
+        ex.sdo("observed-data", n, first_observed=f, last_observed=last, number_observed=1, object_refs=[ip])
+        for n, f, last in (
+            (20, "2026-01-05T10:00:00Z", "2026-01-05T11:00:00Z"),
+            (21, "2026-01-03T10:00:00Z", "2026-01-04T10:00:00Z"),
+        )
+    ]
+    doc = ex.bundle(12, ex.sco("ipv4-addr", 4, value="192.0.2.44"), *observed)
+    found = sightings(parse(doc))[ip]
+    assert found.observed_from is not None and found.observed_from.day == 3
+    assert found.observed_to is not None and (found.observed_to.day, found.observed_to.hour) == (5, 11)
+
+
+def test_file_hashes() -> None:
+    hashes = of(parse(ex.report_bundle()), MediaHash)
+    assert [(h.algorithm, h.file_name) for h in hashes] == [
+        ("md5", "frame_0001.png"),
+        ("sha256", "frame_0001.png"),
+    ]
+    assert len({h.ref for h in hashes}) == 2
+
+
+# -- errors and rejection ---------------------------------------------------------------------------
+
+
+def test_errors_name_the_object_and_its_path() -> None:
+    errors = of(parse(ex.bad_values_bundle()), RecordError)
+    assert [e.location.path for e in errors] == [
+        "$.objects[1]",
+        "$.objects[3]",
+        "$.objects[2]",
+        "$.objects[4]",
+    ]
+    assert errors[0].raw == ex.sid("identity", 4) and ex.sid("identity", 4) in errors[0].reason
+    assert errors[3].raw == ex.sid("observed-data", 4)
+
+
+def test_malformed_objects_become_errors() -> None:
+    doc = ex.bundle(
+        13,
+        "not an object",
+        {"id": "x"},
+        {"type": "url"},
+        ex.sco("file", 5, hashes={"MD5": "not-a-hash"}),
+        {"type": "x-phone-number", "id": "x-phone-number--00000000-0000-4000-8000-000000000005", "value": 7},
+        ex.sco("email-addr", 6, value="ok@example.com"),
+    )
+    items = parse(doc)
+    assert [(e.field, e.location.path) for e in of(items, RecordError)] == [
+        ("objects", "$.objects[0]"),
+        ("type", "$.objects[1]"),
+        ("id", "$.objects[2]"),
+        ("hashes", "$.objects[3]"),
+        ("value", "$.objects[4]"),
+    ]
+    assert [s.raw_value for s in of(items, Sighting)] == ["ok@example.com"]
+
+
+def test_truncated_file_is_rejected_with_a_line() -> None:
+    content = json.dumps(ex.report_bundle(), indent=1).encode()
+    with pytest.raises(FileRejected) as caught:
+        parse(content[: len(content) // 2])
+    assert caught.value.location.line is not None and caught.value.location.line > 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{}", b'{"type": "bundle", "objects": {}}', b'{"type": "report"}', b"[" * 100_000, b"\xc3\x28"],
+)
+def test_not_a_bundle_is_rejected(content: bytes) -> None:
+    with pytest.raises(FileRejected):
+        parse(content)
+
+
+def test_files_over_the_limit_are_refused() -> None:
+    class Small(StixImporter):
+        max_bytes = 1_000
+
+    with pytest.raises(FileRejected, match="larger than"):
+        list(Small().parse(io.BytesIO(b" " * 5_000), "huge.json"))
+
+
+def test_bundle_built_with_the_stix2_library() -> None:
+    import stix2
+
+    person = stix2.v21.Identity(name="Rowan Synthetic", identity_class="individual")
+    account = stix2.v21.UserAccount(account_login="rowan_s", account_type="examplechat")
+    relation = stix2.v21.Relationship(source_ref=person.id, target_ref=account.id, relationship_type="uses")
+    report = stix2.v21.Report(
+        name="Referral via stix2", published="2026-02-01T00:00:00Z", object_refs=[person.id, account.id],
+        object_marking_refs=[stix2.v21.TLP_RED.id],
+    )  # fmt: skip
+    content = stix2.v21.Bundle(objects=[report, person, account, relation]).serialize(pretty=True).encode()
+    assert IMPORTER.sniff(content, "bundle.json")
+    items = parse(content)
+    assert header(items).tlp == "tlp:red"
+    (found,) = of(items, Sighting)
+    assert (found.selector_type, found.platform, found.person_ref) == ("username", "examplechat", person.id)
+
+
+# -- fuzz -------------------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+VALID = [json.loads(e.content) for e in StixImporter.examples() if not e.rejected]
+
+
+def _slots(node: Any) -> list[tuple[Any, Any]]:
+    found: list[tuple[Any, Any]] = []
+    pairs = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for key, value in pairs:
+        found.append((node, key))
+        found.extend(_slots(value))
+    return found
+
+
+def check_never_crashes(content: bytes) -> None:
+    try:
+        items = parse(content)
+    except FileRejected:
+        return
+    assert isinstance(items[0], ReferralHeader)
+    assert len(of(items, ReferralHeader)) == 1
+    assert all(isinstance(item, RECORD_TYPES) for item in items)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_fuzz_arbitrary_bytes(content: bytes) -> None:
+    check_never_crashes(content)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(VALID), st.data())
+def test_fuzz_mutated_bundles(document: dict[str, Any], data: st.DataObject) -> None:
+    content = json.dumps(document).encode()
+    how = data.draw(st.sampled_from(["truncate", "flip", "replace", "replace"]))
+    if how == "truncate":
+        content = content[: data.draw(st.integers(0, len(content)))]
+    elif how == "flip":
+        at = data.draw(st.integers(0, len(content) - 1))
+        content = content[:at] + bytes([content[at] ^ data.draw(st.integers(1, 255))]) + content[at + 1 :]
+    else:
+        mutated = copy.deepcopy(document)
+        for _ in range(data.draw(st.integers(1, 3))):
+            slots = _slots(mutated)
+            container, key = slots[data.draw(st.integers(0, len(slots) - 1))]
+            container[key] = data.draw(JSON_VALUES)
+        content = json.dumps(mutated).encode()
+    check_never_crashes(content)
