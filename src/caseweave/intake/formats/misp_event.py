@@ -20,6 +20,7 @@ from caseweave.intake.formats.misp_map import (
     WindowError,
     meaning,
     object_platform,
+    object_port,
     parse_birth_date,
     text_of,
 )
@@ -355,7 +356,7 @@ class EventReader:
                 return
             value, port = host.strip(), int(port_text)
         elif obj is not None and obj.name == "ip-port" and what.selector_type == "ip":
-            port = self._object_port(obj, attr.relation)
+            port = object_port(obj, attr.relation)
         try:
             start = self._time(attr.data, "first_seen", attr.path)
             end = self._time(attr.data, "last_seen", attr.path)
@@ -392,14 +393,3 @@ class EventReader:
             observed_to=end,
             context=context,
         )
-
-    def _object_port(self, obj: MispObject, relation: str | None) -> int | None:
-        wanted = ["src-port", "dst-port"] if relation == "ip-src" else ["dst-port", "src-port"]
-        for name in wanted:
-            for attr in obj.attrs:
-                value = attr.data.get("value")
-                if attr.relation == name and isinstance(value, (str, int)) and not isinstance(value, bool):
-                    text = str(value).strip()
-                    if text.isdecimal() and 0 <= int(text) <= 65535:
-                        return int(text)
-        return None

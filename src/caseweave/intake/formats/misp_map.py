@@ -226,3 +226,16 @@ class Groups:
 
     def is_linked(self, item: str) -> bool:
         return self.find(item) in self.linked
+
+
+def object_port(obj: MispObject, relation: str | None) -> int | None:
+    """The port an ip-port object gives its IP: dst-port (src-port for an ip-src relation)."""
+    wanted = ["src-port", "dst-port"] if relation == "ip-src" else ["dst-port", "src-port"]
+    for name in wanted:
+        for attr in obj.attrs:
+            value = attr.data.get("value")
+            if attr.relation == name and isinstance(value, (str, int)) and not isinstance(value, bool):
+                text = str(value).strip()
+                if text.isdecimal() and 0 <= int(text) <= 65535:
+                    return int(text)
+    return None
