@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from caseweave.cli import admin, audit, database, intake, serve
+from caseweave.cli import admin, audit, database, intake, serve, synth
 from caseweave.cli.common import err_console
 from caseweave.errors import CaseweaveError
 
@@ -25,6 +25,7 @@ app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.token_app, name="token")
 app.add_typer(audit.app, name="audit")
 app.add_typer(intake.referral_app, name="referral")
+app.add_typer(synth.app, name="synth")
 app.command("import")(intake.import_file)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)

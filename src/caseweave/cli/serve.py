@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,6 +10,7 @@ import uvicorn
 
 from caseweave.cli.common import console, table, unit_of_work
 from caseweave.config import load_settings
+from caseweave.demo.referrals import has_referrals, import_folder
 from caseweave.demo.seed import seed_demo
 
 HostOption = Annotated[str, typer.Option("--host", help="address to listen on")]
@@ -32,8 +34,24 @@ def demo(
     port: PortOption = 8000,
 ) -> None:
     """Load the demo operation (or refresh its passwords), print the logins, then serve the API."""
+    data = Path(".caseweave/demo-data")
     with unit_of_work() as (session, actor, db):
         result = seed_demo(session, actor, db.settings)
+        if not has_referrals(session, result.operation):
+            from caseweave.synth import write_operation
+
+            summary = write_operation(data, subjects=700, countries=35, seed=1)
+            console.print(f"synthetic operation: {summary.describe()}", highlight=False)
+            with console.status("importing referrals") as status:
+                imported = import_folder(
+                    session, actor, result.operation, data, lambda name: status.update(f"importing {name}")
+                )
+            formats = ", ".join(f"{count} {name}" for name, count in sorted(imported.by_format.items()))
+            console.print(
+                f"imported {imported.referrals} referrals ({formats}): {imported.persons} person records, "
+                f"{imported.sightings} sightings, {imported.quarantined} records quarantined with reasons",
+                highlight=False,
+            )
     state = "created" if result.created else "already loaded; demo passwords were reset"
     name = f"[bold]{result.operation.name}[/bold] (id {result.operation.id})"
     console.print(f"{name} {state}; database {db.settings.database_url}")

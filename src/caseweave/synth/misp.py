@@ -1,0 +1,126 @@
+"""Partner-agency referrals as MISP core JSON events, `misp_<CC>_<n>.json`::
+
+    {"Event": {"uuid", "info", "date": "YYYY-MM-DD", "timestamp": "<unix seconds>", "threat_level_id": "2",
+               "analysis": "2", "distribution": "0", "Orgc": {"name"},
+               "Tag": [{"name": "tlp:amber"}],
+               "Attribute": [{"uuid", "type": "email-src"|"ip-src"|"phone-number"|"btc", "category",
+                              "value", "to_ids", "first_seen"?, "last_seen"?, "comment"}],
+               "Object": [{"uuid", "name": "person"|"user-account", "meta-category": "misc",
+                           "template_uuid", "template_version",
+                           "Attribute": [{"uuid", "object_relation", "type", "category", "value"}],
+                           "ObjectReference": [{"uuid", "referenced_uuid", "relationship_type"}]}]}}
+
+A subject is a `person` object (first-name, last-name, date-of-birth, nationality) when the agency knows
+the name, plus `user-account` objects (username, email, link → https://<platform>.example/u/<name>).
+The person object (or, without one, the first user-account object) refers to the subject's other
+objects and event-level attributes through ObjectReference ("uses").
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from caseweave.synth import identifiers as ids
+from caseweave.synth.context import Context
+from caseweave.synth.people import PLATFORMS, Subject, stated_dob, stated_email, stated_names
+from caseweave.synth.truth import iso
+
+PERSON_TEMPLATE = ("a15b0477-e9d1-4b9c-9546-abe78a4f4248", "21")
+ACCOUNT_TEMPLATE = ("49606b06-22f0-4ac8-8eee-2f12ad46f3d3", "6")
+TLP_TAGS = ("tlp:amber", "tlp:amber", "tlp:amber+strict", "tlp:green", "tlp:clear")
+CATEGORY = {
+    "first-name": "Person", "last-name": "Person", "date-of-birth": "Person", "nationality": "Person",
+    "text": "Other", "email": "Social network", "link": "External analysis", "email-src": "Payload delivery",
+    "ip-src": "Network activity", "phone-number": "Person", "btc": "Financial fraud",
+}  # fmt: skip
+
+
+def _attribute(ctx: Context, kind: str, value: str, relation: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"uuid": ctx.uuid4(), "type": kind, "category": CATEGORY[kind], "value": value}
+    if relation:
+        out["object_relation"] = relation
+    else:
+        out["to_ids"] = kind in {"ip-src", "email-src", "btc"}
+    return out
+
+
+def _object(ctx: Context, name: str, attributes: list[dict[str, Any]]) -> dict[str, Any]:
+    template = PERSON_TEMPLATE if name == "person" else ACCOUNT_TEMPLATE
+    return {
+        "uuid": ctx.uuid4(),
+        "name": name,
+        "meta-category": "misc",
+        "template_uuid": template[0],
+        "template_version": template[1],
+        "Attribute": attributes,
+        "ObjectReference": [],
+    }
+
+
+def _subject(ctx: Context, event: dict[str, Any], subject: Subject, name: str) -> None:
+    rng, window, truth = ctx.rng, ctx.population.window, ctx.truth
+    objects: list[dict[str, Any]] = []
+    given, family = stated_names(rng, subject, missing=0.15)
+    if given and family:
+        fields = [
+            _attribute(ctx, "first-name", given, "first-name"),
+            _attribute(ctx, "last-name", family, "last-name"),
+        ]
+        if rng.random() < 0.75:
+            fields.append(
+                _attribute(ctx, "date-of-birth", stated_dob(rng, subject)[0].isoformat(), "date-of-birth")
+            )
+        fields.append(_attribute(ctx, "nationality", subject.country, "nationality"))
+        objects.append(_object(ctx, "person", fields))
+        truth.record(name, objects[-1]["uuid"], "person", subject.sid)
+    for platform in rng.sample(PLATFORMS, rng.randint(1, 2)):
+        handle = subject.handles[platform]
+        fields = [_attribute(ctx, "text", handle, "username")]
+        if rng.random() < 0.5:
+            fields.append(_attribute(ctx, "email", stated_email(rng, subject), "email"))
+        fields.append(_attribute(ctx, "link", f"https://{platform}.example/u/{handle}", "link"))
+        objects.append(_object(ctx, "user-account", fields))
+        truth.record(name, objects[-1]["uuid"], "account", subject.sid)
+    attributes = [_attribute(ctx, "email-src", stated_email(rng, subject))]
+    for _ in range(rng.randint(1, 3)):
+        seen = window.random(rng)
+        ip = subject.ip_at(rng, seen)
+        attribute = _attribute(ctx, "ip-src", ip)
+        last = min(seen + timedelta(hours=rng.randint(1, 240)), window.end - timedelta(seconds=1))
+        last = subject.seen_until(ip, seen, last)
+        attribute.update(first_seen=iso(seen), last_seen=iso(last))
+        attributes.append(attribute)
+    if rng.random() < 0.6:
+        attributes.append(_attribute(ctx, "phone-number", ids.phone_as_written(rng, subject.phones[0])))
+    attributes.extend(_attribute(ctx, "btc", w) for w in subject.wallets if not w.startswith("0x"))
+    for attribute in attributes:
+        truth.record(name, attribute["uuid"], "selector", subject.sid)
+    anchor = objects[0]
+    for target in objects[1:] + attributes:
+        ref = {"uuid": ctx.uuid4(), "referenced_uuid": target["uuid"], "relationship_type": "uses"}
+        anchor["ObjectReference"].append(ref)
+    event["Object"].extend(objects)
+    event["Attribute"].extend(attributes)
+
+
+def write_event(ctx: Context, name: str, country: str, subjects: list[Subject], when: datetime) -> None:
+    event: dict[str, Any] = {
+        "uuid": ctx.uuid4(),
+        "info": f"Referral from {country} partner agency: {len(subjects)} subjects linked to NightRelay",
+        "date": when.date().isoformat(),
+        "timestamp": str(int(when.timestamp())),
+        "threat_level_id": "2",
+        "analysis": "2",
+        "distribution": "0",
+        "Orgc": {"name": f"{country} national agency (synthetic)"},
+        "Tag": [{"name": ctx.rng.choice(TLP_TAGS)}],
+        "Attribute": [],
+        "Object": [],
+    }
+    for subject in subjects:
+        _subject(ctx, event, subject, name)
+    with ctx.path(name).open("w", encoding="utf-8", newline="\n") as handle:
+        json.dump({"Event": event}, handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
