@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import MemberRole, Role
+from caseweave.access.policy import member_of_operation
 from caseweave.access.service import membership_of
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
@@ -117,13 +118,7 @@ def operation_by_ref(session: Session, ref: str) -> Operation:
 def list_operations(session: Session, actor: Actor) -> Sequence[Operation]:
     query = select(Operation).order_by(Operation.id)
     if actor.user is not None and not actor.has_role(Role.ADMIN.value):
-        query = query.where(
-            Operation.id.in_(
-                select(Membership.operation_id).where(
-                    Membership.agency_id == actor.user.agency_id, Membership.joined_on <= date.today()
-                )
-            )
-        )
+        query = query.where(member_of_operation(actor.user.agency_id, Operation.id))
     return session.scalars(query).all()
 
 
