@@ -115,3 +115,38 @@ def test_upload_and_need_to_know(
             f"/operations/{world.operation_id}/referrals", headers=world.headers(agency, "analyst")
         )
         assert [r["id"] for r in listed.json()] == ([referral_id] if visible else []), agency
+
+
+def tip_with_phone(country: str, phone: str) -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<report id="CT-REGION-{country}">
+  <incidentSummary><incidentDateTime>2026-02-14T09:30:00Z</incidentDateTime></incidentSummary>
+  <personOrUserReported>
+    <personOrUserReportedPerson>
+      <firstName>Jordan</firstName><lastName>Example</lastName>
+      <phone>{phone}</phone>
+      <address><country>{country}</country></address>
+    </personOrUserReportedPerson>
+  </personOrUserReported>
+</report>
+"""
+
+
+@pytest.mark.parametrize(
+    ("country", "phone", "expected"),
+    [
+        ("AU", "0412 345 678", "+61412345678"),  # national format: the person's country decides
+        ("Australia", "+44 7400 123456", "+447400123456"),  # international format needs no region
+        ("", "07400 123456", "+447400123456"),  # no stated country: the sending agency's (GB)
+    ],
+)
+def test_a_national_phone_is_read_in_the_persons_stated_country(
+    db: Database, settings: Settings, tmp_path: Path, country: str, phone: str, expected: str
+) -> None:
+    world = build_world(db, settings, roles=("analyst",))
+    path = tmp_path / "tip.xml"
+    path.write_text(tip_with_phone(country, phone))
+    do_import(db, world, path, fmt="cybertip")
+    with db.transaction() as session:
+        stored = session.scalars(select(Sighting.value).where(Sighting.selector_type == "phone")).all()
+    assert stored == [expected]

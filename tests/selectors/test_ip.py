@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from caseweave.selectors import InvalidSelector, normalise
+from caseweave.selectors.ip import _RANGES
 
 
 def test_ipv4_mapped_ipv6_becomes_ipv4() -> None:
@@ -51,3 +56,17 @@ def test_public_address_has_no_special_flags() -> None:
 def test_rejected(raw: str) -> None:
     with pytest.raises(InvalidSelector):
         normalise("ip", raw)
+
+
+@given(number=st.integers(min_value=0, max_value=2**32 - 1))
+def test_dotted_quad_fast_path_agrees_with_ipaddress(number: int) -> None:
+    """Plain a.b.c.d skips ipaddress for speed; value and flags must be what ipaddress's networks say."""
+    address = ipaddress.IPv4Address(number)
+    expected = {"ipv4"} | {
+        flag
+        for flag, cidrs in _RANGES.items()
+        for cidr in cidrs
+        if ipaddress.ip_network(cidr).version == 4 and address in ipaddress.ip_network(cidr)
+    }
+    result = normalise("ip", str(address))
+    assert (result.value, set(result.flags)) == (str(address), expected)

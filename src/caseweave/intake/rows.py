@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from caseweave.errors import Invalid
 from caseweave.intake.records import MediaHash, PersonRecord, RecordError, Sighting
-from caseweave.operations.countries import normalise_country
-from caseweave.selectors import normalise
+from caseweave.operations.countries import country_as_stated
+from caseweave.selectors import Normalised, normalise
+
+
+class Normaliser(Protocol):
+    def __call__(
+        self, selector_type: str, raw: str, *, platform: str | None, region: str | None
+    ) -> Normalised: ...
+
 
 HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
 
@@ -16,7 +24,7 @@ def person_row(item: PersonRecord, common: dict[str, Any]) -> dict[str, Any] | R
     country = None
     if item.country:
         try:
-            country = normalise_country(item.country)
+            country = country_as_stated(item.country)
         except Invalid as error:
             return RecordError(item.location, "country", error.message, item.country)
     return {
@@ -33,11 +41,20 @@ def person_row(item: PersonRecord, common: dict[str, Any]) -> dict[str, Any] | R
     }
 
 
-def sighting_row(item: Sighting, common: dict[str, Any], region: str) -> dict[str, Any] | RecordError:
-    try:
-        normalised = normalise(item.selector_type, item.raw_value, platform=item.platform, region=region)
-    except Invalid as error:
-        return RecordError(item.location, item.selector_type, error.message, item.raw_value[:200])
+def sighting_row(
+    item: Sighting, common: dict[str, Any], regions: Sequence[str], normaliser: Normaliser = normalise
+) -> dict[str, Any] | RecordError:
+    """regions: default regions for national-format phones, tried in order (the first refusal is told)."""
+    tries: Sequence[str | None] = (regions if item.selector_type == "phone" else regions[:1]) or (None,)
+    refusals: list[Invalid] = []
+    for region in tries:
+        try:
+            normalised = normaliser(item.selector_type, item.raw_value, platform=item.platform, region=region)
+            break
+        except Invalid as error:
+            refusals.append(error)
+    else:
+        return RecordError(item.location, item.selector_type, refusals[0].message, item.raw_value[:200])
     if item.observed_from and item.observed_to and item.observed_to < item.observed_from:
         return RecordError(item.location, "observed_to", "the window ends before it starts", item.raw_value)
     return {

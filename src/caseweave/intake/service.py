@@ -18,6 +18,7 @@ from caseweave.audit import service as audit
 from caseweave.db.base import utcnow
 from caseweave.errors import Forbidden, Invalid, NotFound
 from caseweave.intake.base import FileRejected
+from caseweave.intake.batch import BATCH, ItemStore
 from caseweave.intake.models import (
     PersonRecord,
     QuarantinedRecord,
@@ -25,16 +26,12 @@ from caseweave.intake.models import (
     ReferralMediaHash,
     Sighting,
 )
-from caseweave.intake.records import Location, MediaHash, ParsedItem, RecordError, ReferralHeader
-from caseweave.intake.records import PersonRecord as ParsedPerson
-from caseweave.intake.records import Sighting as ParsedSighting
+from caseweave.intake.records import Location, RecordError, ReferralHeader
 from caseweave.intake.registry import SNIFF_BYTES, choose_importer
-from caseweave.intake.rows import media_row, person_row, sighting_row
 from caseweave.intake.storage import sha256_of, store_raw
 from caseweave.operations.models import Agency
 from caseweave.operations.service import agency_by_code
 
-BATCH = 5000
 SHOWN_ERRORS = 50
 
 
@@ -192,43 +189,11 @@ def _writing_member(session: Session, operation_id: int, agency_id: int) -> bool
 
 
 def _store_items(
-    session: Session, items: Any, common: dict[str, Any], region: str
+    session: Session, items: Any, common: dict[str, Any], sender_country: str
 ) -> tuple[dict[str, int], list[RecordError]]:
-    buffers: dict[type[Any], list[dict[str, Any]]] = {PersonRecord: [], Sighting: [], ReferralMediaHash: []}
-    counts = {"persons": 0, "sightings": 0, "media_hashes": 0}
-    errors: list[RecordError] = []
-    names = {PersonRecord: "persons", Sighting: "sightings", ReferralMediaHash: "media_hashes"}
-
-    def flush(model: type[Any]) -> None:
-        if buffers[model]:
-            session.execute(insert(model.__table__), buffers[model])  # Core: no ORM bookkeeping per row
-            counts[names[model]] += len(buffers[model])
-            buffers[model].clear()
-
-    item: ParsedItem
-    model: type[Any]
-    for item in items:
-        row: dict[str, Any] | RecordError
-        if isinstance(item, RecordError):
-            errors.append(item)
-            continue
-        if isinstance(item, ParsedPerson):
-            model, row = PersonRecord, person_row(item, common)
-        elif isinstance(item, ParsedSighting):
-            model, row = Sighting, sighting_row(item, common, region)
-        elif isinstance(item, MediaHash):
-            model, row = ReferralMediaHash, media_row(item, common)
-        else:
-            continue
-        if isinstance(row, RecordError):
-            errors.append(row)
-            continue
-        buffers[model].append(row)
-        if len(buffers[model]) >= BATCH:
-            flush(model)
-    for model in buffers:
-        flush(model)
-    return counts, errors
+    store = ItemStore(session, common, sender_country)
+    store.store(items)
+    return store.counts, store.errors
 
 
 def _link_persons(session: Session, referral_id: int) -> None:

@@ -38,12 +38,50 @@ _BRACKETED = re.compile(r"\[(?P<address>[^\]]*)\](?::(?P<port>[^:]*))?")
 
 
 def flags_for(address: Address) -> frozenset[str]:
-    flags = {f"ipv{address.version}"}
-    number, version = int(address), address.version
-    flags.update(flag for v, first, last, flag in _SPANS if v == version and first <= number <= last)
-    if address.version == 6 and address.is_reserved:  # IETF-reserved IPv6 blocks (ipaddress's list)
+    if address.version == 4:
+        return _ipv4_flags(int(address))
+    flags = {"ipv6"}
+    number = int(address)
+    flags.update(flag for v, first, last, flag in _SPANS if v == 6 and first <= number <= last)
+    if address.is_reserved:  # IETF-reserved IPv6 blocks (ipaddress's list)
         flags.add("reserved")
     return frozenset(flags)
+
+
+def _v4_spans_by_first_octet() -> tuple[tuple[tuple[int, int, str], ...], ...]:
+    """For each first octet, the IPv4 spans that can hold an address starting with it: most hold none."""
+    spans = [(first, last, flag) for version, first, last, flag in _SPANS if version == 4]
+    return tuple(
+        tuple(span for span in spans if span[0] >> 24 <= octet <= span[1] >> 24) for octet in range(256)
+    )
+
+
+_V4_SPANS = _v4_spans_by_first_octet()
+_PLAIN_V4 = frozenset({"ipv4"})
+
+
+def _ipv4_flags(number: int) -> frozenset[str]:
+    spans = _V4_SPANS[number >> 24]
+    if not spans:
+        return _PLAIN_V4
+    return frozenset({"ipv4", *(flag for first, last, flag in spans if first <= number <= last)})
+
+
+def _dotted_quad(text: str) -> int | None:
+    """The address as an integer when text is a plain a.b.c.d (the common case, parsed without
+    ipaddress's objects); None for anything else, which ipaddress then judges."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        return None
+    number = 0
+    for part in parts:
+        if not (part.isascii() and part.isdigit()) or len(part) > 3 or (len(part) > 1 and part[0] == "0"):
+            return None
+        octet = int(part)
+        if octet > 255:
+            return None
+        number = number << 8 | octet
+    return number
 
 
 class IpSelector(SelectorType):
@@ -56,13 +94,16 @@ class IpSelector(SelectorType):
                 f"IP address {text!r} has a zone index",
                 hint="a %zone only means something on one machine; give the address without it",
             )
+        port = None if port_text is None else self._port(port_text, text)
+        quad = _dotted_quad(host)
+        if quad is not None:
+            return Normalised(host, _ipv4_flags(quad), port=port)
         try:
             address: Address = ipaddress.ip_address(host)
         except ValueError as error:
             raise self._invalid(f"{text!r} is not an IP address: {error}") from error
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped  # ::ffff:a.b.c.d is how dual-stack sockets log IPv4 peers
-        port = None if port_text is None else self._port(port_text, text)
         return Normalised(str(address), flags_for(address), port=port)
 
     def _split(self, text: str) -> tuple[str, str | None]:
