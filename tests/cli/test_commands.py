@@ -2,72 +2,27 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from caseweave.db.engine import make_engine
 from caseweave.db.migrate import head_revision
 from caseweave.db.migrations.protect import unprotect_audit_tables
+from tests.support.cli import add_agency, cli, fails, ok
 
 
-def cli(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CASEWEAVE_DATABASE_URL": database_url, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "caseweave.cli.main", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-    )
-
-
-def ok(database_url: str, *args: str, stdin: str = "") -> str:
-    result = cli(database_url, *args, stdin=stdin)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def fails(database_url: str, *args: str) -> str:
-    result = cli(database_url, *args)
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
+@pytest.fixture
+def gb_unit(database_url: str) -> None:
+    """The database holds one agency, GB-OCPU."""
+    add_agency(database_url, "GB-OCPU", "GB Unit", "GB")
 
 
 def test_operator_sets_up_an_operation(database_url: str) -> None:
     assert f"revision {head_revision()}" in ok(database_url, "db", "upgrade")
-    ok(
-        database_url,
-        "agency",
-        "add",
-        "GB-OCPU",
-        "--name",
-        "GB Unit",
-        "--country",
-        "GB",
-        "--contact",
-        "desk@gb",
-    )
-    ok(
-        database_url,
-        "agency",
-        "add",
-        "IE-CUST",
-        "--name",
-        "IE Customs",
-        "--country",
-        "ie",
-        "--kind",
-        "customs",
-        "--contact",
-        "desk@ie",
-    )
+    add_agency(database_url, "GB-OCPU", "GB Unit", "GB")
+    add_agency(database_url, "IE-CUST", "IE Customs", "ie", "--kind", "customs")
     assert "created, led by GB-OCPU" in ok(
         database_url, "operation", "create", "Op Loom", "--lead", "GB-OCPU", "--start", "2026-01-05"
     )
@@ -117,19 +72,8 @@ def test_operator_sets_up_an_operation(database_url: str) -> None:
     assert "audit log intact" in ok(database_url, "audit", "verify")
 
 
+@pytest.mark.usefixtures("gb_unit")
 def test_mistakes_get_one_clear_line(database_url: str) -> None:
-    ok(
-        database_url,
-        "agency",
-        "add",
-        "GB-OCPU",
-        "--name",
-        "GB Unit",
-        "--country",
-        "GB",
-        "--contact",
-        "desk@gb",
-    )
     assert "unknown country code 'XY'" in fails(
         database_url, "agency", "add", "XY-1", "--name", "X", "--country", "XY", "--contact", "c"
     )
@@ -148,31 +92,9 @@ def test_mistakes_get_one_clear_line(database_url: str) -> None:
     )
 
 
+@pytest.mark.usefixtures("gb_unit")
 def test_audit_verify_exits_non_zero_on_tampering(database_url: str) -> None:
-    ok(
-        database_url,
-        "agency",
-        "add",
-        "GB-OCPU",
-        "--name",
-        "GB Unit",
-        "--country",
-        "GB",
-        "--contact",
-        "desk@gb",
-    )
-    ok(
-        database_url,
-        "agency",
-        "add",
-        "CA-OCPU",
-        "--name",
-        "CA Unit",
-        "--country",
-        "CA",
-        "--contact",
-        "desk@ca",
-    )
+    add_agency(database_url, "CA-OCPU", "CA Unit", "CA")
     engine = make_engine(database_url)
     with engine.begin() as connection:
         unprotect_audit_tables(connection)

@@ -1,65 +1,36 @@
-"""The chat server export importer (JSON Lines): examples, session windows, sniffing, fuzzing."""
+"""The chat server export importer (JSON Lines): its contract, session windows, sniffing."""
 
 from __future__ import annotations
 
-import io
 import json
-from collections import Counter
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseweave.intake.base import Example, FileRejected
 from caseweave.intake.formats.chat import ChatExportImporter
 from caseweave.intake.formats.platform import PlatformReturnImporter
-from caseweave.intake.records import (
-    MediaHash,
-    ParsedItem,
-    PersonRecord,
-    RecordError,
-    ReferralHeader,
-    Sighting,
-)
+from caseweave.intake.records import ParsedItem, PersonRecord, RecordError, ReferralHeader, Sighting
+from tests.support.importer_contract import ImporterContract, mutated_lines, read
 
 IMPORTER = ChatExportImporter()
 EXAMPLES = ChatExportImporter.examples()
 
 
 def parse(content: bytes, name: str = "chat.jsonl") -> list[ParsedItem]:
-    return list(IMPORTER.parse(io.BytesIO(content), name))
+    return read(IMPORTER, content, name)
+
+
+class TestContract(ImporterContract):
+    importer = IMPORTER
+    file = "chat.jsonl"
+    unsniffed = frozenset({"empty"})
+
+    def mutated(self) -> st.SearchStrategy[tuple[bytes, str]]:
+        return mutated_lines(self.valid_files())
 
 
 def jsonl(*records: dict[str, Any]) -> bytes:
     return b"".join(json.dumps(record).encode() + b"\n" for record in records)
-
-
-def test_examples_are_enough() -> None:
-    assert sum(1 for e in EXAMPLES if not e.rejected and not e.error_fields) >= 3
-    assert sum(1 for e in EXAMPLES if e.rejected or e.error_fields) >= 3
-
-
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
-def test_example(example: Example) -> None:
-    if example.rejected:
-        with pytest.raises(FileRejected):
-            parse(example.content)
-        return
-    items = parse(example.content)
-    kinds = Counter(type(item) for item in items)
-    assert kinds[ReferralHeader] == 1 and isinstance(items[0], ReferralHeader)
-    assert (kinds[PersonRecord], kinds[Sighting], kinds[MediaHash]) == (
-        example.persons,
-        example.sightings,
-        example.media_hashes,
-    )
-    assert tuple(i.field for i in items if isinstance(i, RecordError)) == example.error_fields
-    if example.selector_types:
-        assert (
-            tuple(sorted({i.selector_type for i in items if isinstance(i, Sighting)}))
-            == example.selector_types
-        )
 
 
 def test_server_line_gives_header_and_platform() -> None:
@@ -134,56 +105,3 @@ def test_sniff_tells_chat_from_platform() -> None:
     assert PlatformReturnImporter().sniff(platform, "x.jsonl")
     assert not PlatformReturnImporter().sniff(chat, "x.jsonl")
     assert not IMPORTER.sniff(b"account_id,username\n", "x.csv")
-
-
-VALID = [e.content for e in EXAMPLES if not e.rejected]
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
-)
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> bytes:
-    doc = bytearray(draw(st.sampled_from([v for v in VALID if v])))
-    op = draw(st.sampled_from(["truncate", "flip", "field", "field"]))
-    at = draw(st.integers(0, len(doc) - 1))
-    if op == "truncate":
-        del doc[at:]
-    elif op == "flip":
-        doc[at] ^= 1 << draw(st.integers(0, 7))
-    else:
-        lines = bytes(doc).split(b"\n")
-        index = draw(st.integers(0, len(lines) - 1))
-        try:
-            record = json.loads(lines[index])
-        except ValueError:
-            record = None
-        if isinstance(record, dict) and record:
-            record[draw(st.sampled_from(sorted(record)))] = draw(JSON_VALUES)
-            lines[index] = json.dumps(record).encode()
-        doc = bytearray(b"\n".join(lines))
-    return bytes(doc)
-
-
-def consume(content: bytes) -> None:
-    try:
-        items = parse(content)
-    except FileRejected:
-        return
-    assert isinstance(items[0], ReferralHeader)
-    assert sum(isinstance(i, ReferralHeader) for i in items) == 1
-    assert all(isinstance(i, (PersonRecord, Sighting, RecordError)) for i in items[1:])
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=2000))
-def test_fuzz_arbitrary_bytes(content: bytes) -> None:
-    consume(content)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
-def test_fuzz_mutated_exports(content: bytes) -> None:
-    consume(content)

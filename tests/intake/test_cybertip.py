@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 import tracemalloc
-from collections import Counter
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseweave.intake.base import Example, FileRejected
@@ -29,6 +27,7 @@ from caseweave.intake.records import (
     ReferralHeader,
     Sighting,
 )
+from tests.support.importer_contract import ImporterContract, mutated_xml, read
 
 XSD = Path(__file__).resolve().parents[2] / "docs" / "cybertip.xsd"
 XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -37,33 +36,20 @@ EXAMPLES = CyberTipImporter.examples()
 
 
 def parse(content: bytes, name: str = "tip.xml") -> list[ParsedItem]:
-    return list(IMPORTER.parse(io.BytesIO(content), name))
+    return read(IMPORTER, content, name)
 
 
-def check_example(example: Example, items: list[ParsedItem]) -> None:
-    kinds = Counter(type(item) for item in items)
-    assert kinds[ReferralHeader] == 1 and isinstance(items[0], ReferralHeader)
-    assert kinds[PersonRecord] == example.persons
-    assert kinds[Sighting] == example.sightings
-    assert kinds[MediaHash] == example.media_hashes
-    assert tuple(item.field for item in items if isinstance(item, RecordError)) == example.error_fields
-    if example.selector_types:
-        found = sorted({item.selector_type for item in items if isinstance(item, Sighting)})
-        assert tuple(found) == example.selector_types
+class TestContract(ImporterContract):
+    importer = IMPORTER
+    file = "tip.xml"
+    record_kinds = (PersonRecord, Sighting, MediaHash, RecordError)
+    unsniffed = frozenset({"no-incident-summary"})  # sniff looks for <incidentSummary>
 
+    def file_name(self, example: Example) -> str:
+        return f"{example.name}.xml"
 
-def test_examples_are_enough() -> None:
-    assert sum(1 for e in EXAMPLES if not e.rejected and not e.error_fields) >= 3
-    assert sum(1 for e in EXAMPLES if e.rejected or e.error_fields) >= 3
-
-
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
-def test_example(example: Example) -> None:
-    if example.rejected:
-        with pytest.raises(FileRejected):
-            parse(example.content, f"{example.name}.xml")
-    else:
-        check_example(example, parse(example.content, f"{example.name}.xml"))
+    def mutated(self) -> st.SearchStrategy[tuple[bytes, str]]:
+        return mutated_xml(self.valid_files())
 
 
 def test_header_and_suspect() -> None:
@@ -186,48 +172,3 @@ def test_many_files_stream_with_flat_memory() -> None:
         tracemalloc.stop()
     assert count == 20_000
     assert peak < 8 * 1024 * 1024
-
-
-VALID = [e.content for e in EXAMPLES if not e.rejected]
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> bytes:
-    doc = bytearray(draw(st.sampled_from(VALID)))
-    for _ in range(draw(st.integers(1, 3))):
-        op = draw(st.sampled_from(["truncate", "flip", "text", "insert"]))
-        at = draw(st.integers(0, max(len(doc) - 1, 0)))
-        if op == "truncate":
-            del doc[at:]
-        elif op == "flip" and doc:
-            doc[at] ^= 1 << draw(st.integers(0, 7))
-        elif op == "text":
-            gt = doc.find(b">", at)
-            lt = doc.find(b"<", gt + 1) if gt >= 0 else -1
-            if 0 <= gt < lt:
-                doc[gt + 1 : lt] = draw(st.text(max_size=40)).encode("utf-8", "surrogatepass")
-        else:
-            doc[at:at] = draw(st.binary(max_size=20))
-    return bytes(doc)
-
-
-def consume(content: bytes) -> None:
-    try:
-        items = parse(content)
-    except FileRejected:
-        return
-    assert isinstance(items[0], ReferralHeader)
-    assert sum(isinstance(i, ReferralHeader) for i in items) == 1
-    assert all(isinstance(i, (PersonRecord, Sighting, MediaHash, RecordError)) for i in items[1:])
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=2000))
-def test_fuzz_arbitrary_bytes(content: bytes) -> None:
-    consume(content)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
-def test_fuzz_mutated_reports(content: bytes) -> None:
-    consume(content)

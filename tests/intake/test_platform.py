@@ -3,65 +3,43 @@
 from __future__ import annotations
 
 import io
-import json
 import tracemalloc
 from collections import Counter
 from pathlib import Path
 from typing import BinaryIO, cast
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseweave.intake.base import Example, FileRejected
 from caseweave.intake.formats.lines import read_lines
 from caseweave.intake.formats.platform import VARIANTS, PlatformReturnImporter, canonical_column
-from caseweave.intake.records import (
-    MediaHash,
-    ParsedItem,
-    PersonRecord,
-    RecordError,
-    ReferralHeader,
-    Sighting,
-)
+from caseweave.intake.records import ParsedItem, PersonRecord, RecordError, ReferralHeader, Sighting
+from tests.support.importer_contract import ImporterContract, mutated_lines, read
 
 IMPORTER = PlatformReturnImporter()
 EXAMPLES = PlatformReturnImporter.examples()
 
 
 def parse(content: bytes, name: str = "return.csv") -> list[ParsedItem]:
-    return list(IMPORTER.parse(io.BytesIO(content), name))
+    return read(IMPORTER, content, name)
 
 
 def name_for(example: Example) -> str:
     return f"{example.name}.jsonl" if "jsonl" in example.name else f"{example.name}.csv"
 
 
-def test_examples_are_enough() -> None:
-    assert sum(1 for e in EXAMPLES if not e.rejected and not e.error_fields) >= 3
-    assert sum(1 for e in EXAMPLES if e.rejected or e.error_fields) >= 3
+class TestContract(ImporterContract):
+    importer = IMPORTER
+    file = "return.csv"
+    fuzz_files = ("r.jsonl", "r.bin")
+    unsniffed = frozenset({"jsonl-bad-lines"})  # its first line is broken JSON
 
+    def file_name(self, example: Example) -> str:
+        return name_for(example)
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
-def test_example(example: Example) -> None:
-    if example.rejected:
-        with pytest.raises(FileRejected):
-            parse(example.content, name_for(example))
-        return
-    items = parse(example.content, name_for(example))
-    kinds = Counter(type(item) for item in items)
-    assert kinds[ReferralHeader] == 1 and isinstance(items[0], ReferralHeader)
-    assert (kinds[PersonRecord], kinds[Sighting], kinds[MediaHash]) == (
-        example.persons,
-        example.sightings,
-        example.media_hashes,
-    )
-    assert tuple(i.field for i in items if isinstance(i, RecordError)) == example.error_fields
-    if example.selector_types:
-        assert (
-            tuple(sorted({i.selector_type for i in items if isinstance(i, Sighting)}))
-            == example.selector_types
-        )
+    def mutated(self) -> st.SearchStrategy[tuple[bytes, str]]:
+        return mutated_lines(self.valid_files())
 
 
 def test_csv_header_person_and_sightings() -> None:
@@ -237,66 +215,3 @@ def test_csv_streams_with_flat_memory(tmp_path: Path) -> None:
 
 
 LINES = 60_000
-
-
-# -- fuzzing ------------------------------------------------------------------------------------
-
-VALID = [(e.content, name_for(e)) for e in EXAMPLES if not e.rejected]
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
-)
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> tuple[bytes, str]:
-    content, name = draw(st.sampled_from(VALID))
-    doc = bytearray(content)
-    op = draw(st.sampled_from(["truncate", "flip", "field"]))
-    at = draw(st.integers(0, max(len(doc) - 1, 0)))
-    if op == "truncate":
-        del doc[at:]
-    elif op == "flip" and doc:
-        doc[at] ^= 1 << draw(st.integers(0, 7))
-    elif name.endswith(".jsonl"):
-        lines = bytes(doc).split(b"\n")
-        index = draw(st.integers(0, len(lines) - 1))
-        try:
-            record = json.loads(lines[index])
-        except ValueError:
-            record = None
-        if isinstance(record, dict) and record:
-            record[draw(st.sampled_from(sorted(record)))] = draw(JSON_VALUES)
-            lines[index] = json.dumps(record).encode()
-        doc = bytearray(b"\n".join(lines))
-    else:
-        lines = bytes(doc).split(b"\n")
-        index = draw(st.integers(0, len(lines) - 1))
-        cells = lines[index].split(b",")
-        cells[draw(st.integers(0, len(cells) - 1))] = draw(st.text(max_size=30)).encode()
-        lines[index] = b",".join(cells)
-        doc = bytearray(b"\n".join(lines))
-    return bytes(doc), name
-
-
-def consume(content: bytes, name: str) -> None:
-    try:
-        items = parse(content, name)
-    except FileRejected:
-        return
-    assert isinstance(items[0], ReferralHeader)
-    assert sum(isinstance(i, ReferralHeader) for i in items) == 1
-    assert all(isinstance(i, (PersonRecord, Sighting, RecordError)) for i in items[1:])
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=2000), st.sampled_from(["r.csv", "r.jsonl", "r.bin"]))
-def test_fuzz_arbitrary_bytes(content: bytes, name: str) -> None:
-    consume(content, name)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
-def test_fuzz_mutated_returns(case: tuple[bytes, str]) -> None:
-    consume(*case)

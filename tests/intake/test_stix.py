@@ -1,19 +1,16 @@
-"""The STIX 2.1 importer: its examples, grouping, windows, TLP, error paths, and a fuzz test."""
+"""The STIX 2.1 importer: its contract, grouping, windows, TLP, error paths."""
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseweave.intake.base import Example, FileRejected
+from caseweave.intake.base import FileRejected
 from caseweave.intake.formats import stix_examples as ex
-from caseweave.intake.formats.misp import MispImporter
 from caseweave.intake.formats.stix import StixImporter
 from caseweave.intake.formats.stix_map import TLP_2_EXTENSION
 from caseweave.intake.records import (
@@ -24,20 +21,14 @@ from caseweave.intake.records import (
     ReferralHeader,
     Sighting,
 )
+from tests.support.importer_contract import ImporterContract, mutated_json, of, read
 
 IMPORTER = StixImporter()
-RECORD_TYPES = (ReferralHeader, PersonRecord, Sighting, MediaHash, RecordError)
 PERSON = ex.sid("identity", 1)
 
 
-def parse(content: bytes | dict[str, Any], importer: StixImporter = IMPORTER) -> list[ParsedItem]:
-    if isinstance(content, dict):
-        content = json.dumps(content).encode()
-    return list(importer.parse(io.BytesIO(content), "bundle.json"))
-
-
-def of(items: list[ParsedItem], kind: type[Any]) -> list[Any]:
-    return [item for item in items if isinstance(item, kind)]
+def parse(content: bytes | dict[str, Any]) -> list[ParsedItem]:
+    return read(IMPORTER, content, "bundle.json")
 
 
 def sightings(items: list[ParsedItem]) -> dict[str, Sighting]:
@@ -53,32 +44,13 @@ def individual(n: int, name: str, **props: Any) -> dict[str, Any]:
     return ex.sdo("identity", n, name=name, identity_class="individual", **props)
 
 
-# -- examples ---------------------------------------------------------------------------------------
+class TestContract(ImporterContract):
+    importer = IMPORTER
+    file = "bundle.json"
+    record_kinds = (PersonRecord, Sighting, MediaHash, RecordError)
 
-
-@pytest.mark.parametrize("example", StixImporter.examples(), ids=lambda e: e.name)
-def test_example(example: Example) -> None:
-    if example.rejected:
-        with pytest.raises(FileRejected):
-            parse(example.content)
-        return
-    items = parse(example.content)
-    assert isinstance(items[0], ReferralHeader)
-    assert len(of(items, ReferralHeader)) == 1
-    assert len(of(items, PersonRecord)) == example.persons
-    assert len(of(items, Sighting)) == example.sightings
-    assert len(of(items, MediaHash)) == example.media_hashes
-    assert tuple(e.field for e in of(items, RecordError)) == example.error_fields
-    if example.selector_types:
-        assert tuple(sorted({s.selector_type for s in of(items, Sighting)})) == example.selector_types
-    assert IMPORTER.sniff(example.content[: 64 * 1024], "bundle.json")
-    assert not MispImporter().sniff(example.content[: 64 * 1024], "bundle.json")
-
-
-def test_examples_cover_the_contract() -> None:
-    examples = StixImporter.examples()
-    assert sum(not e.rejected for e in examples) >= 3
-    assert sum(e.rejected or bool(e.error_fields) for e in examples) >= 3
+    def mutated(self) -> st.SearchStrategy[tuple[bytes, str]]:
+        return mutated_json(self.valid_files())
 
 
 # -- the referral -----------------------------------------------------------------------------------
@@ -304,58 +276,3 @@ def test_bundle_built_with_the_stix2_library() -> None:
     assert header(items).tlp == "tlp:red"
     (found,) = of(items, Sighting)
     assert (found.selector_type, found.platform, found.person_ref) == ("username", "examplechat", person.id)
-
-
-# -- fuzz -------------------------------------------------------------------------------------------
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
-)
-VALID = [json.loads(e.content) for e in StixImporter.examples() if not e.rejected]
-
-
-def _slots(node: Any) -> list[tuple[Any, Any]]:
-    found: list[tuple[Any, Any]] = []
-    pairs = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
-    for key, value in pairs:
-        found.append((node, key))
-        found.extend(_slots(value))
-    return found
-
-
-def check_never_crashes(content: bytes) -> None:
-    try:
-        items = parse(content)
-    except FileRejected:
-        return
-    assert isinstance(items[0], ReferralHeader)
-    assert len(of(items, ReferralHeader)) == 1
-    assert all(isinstance(item, RECORD_TYPES) for item in items)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=300))
-def test_fuzz_arbitrary_bytes(content: bytes) -> None:
-    check_never_crashes(content)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(VALID), st.data())
-def test_fuzz_mutated_bundles(document: dict[str, Any], data: st.DataObject) -> None:
-    content = json.dumps(document).encode()
-    how = data.draw(st.sampled_from(["truncate", "flip", "replace", "replace"]))
-    if how == "truncate":
-        content = content[: data.draw(st.integers(0, len(content)))]
-    elif how == "flip":
-        at = data.draw(st.integers(0, len(content) - 1))
-        content = content[:at] + bytes([content[at] ^ data.draw(st.integers(1, 255))]) + content[at + 1 :]
-    else:
-        mutated = copy.deepcopy(document)
-        for _ in range(data.draw(st.integers(1, 3))):
-            slots = _slots(mutated)
-            container, key = slots[data.draw(st.integers(0, len(slots) - 1))]
-            container[key] = data.draw(JSON_VALUES)
-        content = json.dumps(mutated).encode()
-    check_never_crashes(content)

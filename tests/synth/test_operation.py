@@ -81,7 +81,7 @@ def test_json_files_parse_and_misp_events_load(small_operation: SynthSummary) ->
             event.load(text)
             raw = json.loads(text)["Event"]
             assert raw["Tag"][0]["name"] in {"tlp:amber", "tlp:amber+strict", "tlp:green", "tlp:clear"}
-            assert {o["name"] for o in raw["Object"]} <= {"person", "user-account"}
+            assert {o["name"] for o in raw["Object"]} <= {"person", "user-account", "coin-address"}
             assert {a["type"] for a in raw["Attribute"]} <= {"email-src", "ip-src", "phone-number", "btc"}
 
 
@@ -118,7 +118,7 @@ def test_cybertip_xml_is_well_formed_with_the_documented_tree(small_operation: S
             assert {h.get("hashType") for h in hashes} == {"MD5", "SHA1"}
             assert files.find("ipCaptureEvent/ipAddress") is not None
         for victim in root.findall("victim"):
-            assert re.fullmatch(r"V-\d{4}", victim.findtext("espIdentifier") or "")
+            assert re.fullmatch(r"\d{10}", victim.findtext("espIdentifier") or "")  # an account, not V-…
             assert victim.find("victimPerson/firstName") is None
 
 

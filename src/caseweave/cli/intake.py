@@ -1,4 +1,4 @@
-"""`caseweave import` and `caseweave referral list|show`."""
+"""`caseweave import` and `caseweave referral list|show` (and `referral quarantine`, in quarantine.py)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from caseweave.actor import Actor
 from caseweave.auth.service import user_by_name
 from caseweave.cli.common import console, err_console, table, unit_of_work
+from caseweave.cli.quarantine import quarantine_app
 from caseweave.errors import Invalid
 from caseweave.intake import service
+from caseweave.intake.quarantine import Amendment
+from caseweave.intake.records import RecordError
 from caseweave.operations.service import operation_by_ref
 
 referral_app = typer.Typer(help="Referrals: what agencies sent in.", no_args_is_help=True)
+referral_app.add_typer(quarantine_app, name="quarantine")
 
 
 def import_file(
@@ -34,6 +39,9 @@ def import_file(
     ] = None,
     release: Annotated[
         list[str] | None, typer.Option("--release", help="agency code an AMBER referral is released to")
+    ] = None,
+    amends: Annotated[
+        int | None, typer.Option("--amends", help="referral whose quarantined records this file fixes")
     ] = None,
 ) -> None:
     """Import one file as one referral. The same file twice adds nothing."""
@@ -60,19 +68,41 @@ def import_file(
                     partial=partial,
                     released_to=release or (),
                     progress=lambda n: bar.advance(task, n),
+                    amends=amends,
                 )
             except service.ImportRejected as rejected:
-                for error in rejected.errors[: service.SHOWN_ERRORS]:
-                    err_console.print(f"  {error.location} [{error.field}] {error.reason}", highlight=False)
+                if len(rejected.errors) > 1:  # the error line itself names the first
+                    for error in rejected.errors[: service.SHOWN_ERRORS]:
+                        err_console.print(f"  {_record(error)}", highlight=False, soft_wrap=True)
                 raise
         referral = outcome.referral
     if not outcome.created:
-        console.print(f"{path.name} was already imported as referral {referral.id}; nothing added")
+        console.print(f"{escape(path.name)} was already imported as referral {referral.id}; nothing added")
+        _print_amendment(outcome.amendment, referral.id)
         return
     counts = ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in outcome.counts.items())
-    console.print(f"referral {referral.id} ({referral.format}, {referral.tlp}) from {path.name}: {counts}")
+    console.print(
+        f"referral {referral.id} ({referral.format}, {referral.tlp}) from {escape(path.name)}: {counts}"
+    )
     for error in outcome.errors[: service.SHOWN_ERRORS]:
-        console.print(f"  quarantined: {error.location} [{error.field}] {error.reason}", highlight=False)
+        console.print(f"  quarantined: {_record(error)}", highlight=False, soft_wrap=True)
+    _print_amendment(outcome.amendment, referral.id)
+
+
+def _print_amendment(amendment: Amendment | None, referral_id: int) -> None:
+    if amendment is None:
+        return
+    resolved = sum(amendment.resolved.values())
+    state = "amended" if amendment.still_open == 0 else f"{amendment.still_open} still open"
+    console.print(
+        f"referral {referral_id} amends referral {amendment.original_id}: resolved {resolved} quarantined "
+        f"record(s); {state}"
+    )
+
+
+def _record(error: RecordError) -> str:
+    """One bad record as a line; escaped so "[field]" is not taken for Rich markup."""
+    return escape(f"{error.location} [{error.field}] {error.reason}")
 
 
 @referral_app.command("list")
@@ -98,6 +128,8 @@ def referral_show(
         detail = service.get_referral(session, Actor.for_user(user_by_name(session, user)), referral_id)
         r = detail.referral
         console.print(f"referral {r.id}: {r.title} ({r.format}, {r.tlp}, sha256 {r.sha256})", highlight=False)
+        amends = f", amends referral {r.amends_referral_id}" if r.amends_referral_id else ""
+        console.print(f"status {r.status}{amends}")
         table(
             "person records",
             ["ref", "name", "born", "country", "role"],

@@ -59,8 +59,10 @@ class Referral(CaseRecord, Base):
     platform: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20))  # imported, partial
+    status: Mapped[str] = mapped_column(String(20))  # imported, partial, amended (nothing left open)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # An amendment is the corrected file for a partial referral's quarantined records (intake.quarantine).
+    amends_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), nullable=True)
 
 
 class ReferralPart(CaseRecord):
@@ -127,7 +129,11 @@ class ReferralMediaHash(ReferralPart, Base):
 
 
 class QuarantinedRecord(ReferralPart, Base):
-    """A record that could not be imported with --partial: where, which field, why, the raw text."""
+    """A record that could not be imported with --partial: where, which field, why, the raw text.
+
+    `ref` is its place in the file without the file name ("line 5", or a JSON/XML path); `line` is set
+    for line formats, whose `raw` is the whole line. An amending import resolves it (intake.quarantine).
+    """
 
     __tablename__ = "quarantined_records"
     record_kind = "quarantined_record"
@@ -136,3 +142,6 @@ class QuarantinedRecord(ReferralPart, Base):
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[str] = mapped_column(Text)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    line: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    resolved_by_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from caseweave.errors import Invalid
-from caseweave.intake.base import Importer
+from caseweave.intake.base import FileRejected, Importer
 from caseweave.intake.formats.chat import ChatExportImporter
 from caseweave.intake.formats.cybertip import CyberTipImporter
+from caseweave.intake.formats.lines import UTF16_BOMS
 from caseweave.intake.formats.misp import MispImporter
 from caseweave.intake.formats.platform import PlatformReturnImporter
 from caseweave.intake.formats.stix import StixImporter
+from caseweave.intake.records import Location
 
 IMPORTERS: dict[str, Importer] = {
     importer.name: importer
@@ -25,18 +27,26 @@ IMPORTERS: dict[str, Importer] = {
 SNIFF_BYTES = 64 * 1024
 
 
+def check_format(fmt: str, file_name: str) -> None:
+    if fmt != "auto" and fmt not in IMPORTERS:
+        raise Invalid(
+            f"{file_name}: unknown format {fmt!r}",
+            field="format",
+            hint=f"use auto or one of {', '.join(IMPORTERS)}",
+        )
+
+
 def choose_importer(fmt: str, head: bytes, file_name: str) -> Importer:
     """The named importer, or with 'auto' the one whose sniff recognises the file's first bytes."""
+    check_format(fmt, file_name)
     if fmt != "auto":
-        if fmt not in IMPORTERS:
-            raise Invalid(
-                f"unknown format {fmt!r}", field="format", hint=f"use auto or one of {', '.join(IMPORTERS)}"
-            )
         return IMPORTERS[fmt]
     suffix = PurePath(file_name).suffix.lower()
     candidates = [imp for imp in IMPORTERS.values() if imp.sniff(head, file_name)]
     preferred = [imp for imp in candidates if suffix in imp.extensions] or candidates
     if not preferred:
+        if head.startswith(UTF16_BOMS):  # say why no sniffer knew it, rather than "not a format"
+            raise FileRejected(Location(file_name, line=1), "UTF-16 text: save it as UTF-8", field="encoding")
         raise Invalid(
             f"{file_name}: not a format caseweave reads",
             field="format",

@@ -1,14 +1,22 @@
-"""HTTP routes for referrals: upload (multipart), list, show."""
+"""HTTP routes for referrals: upload (multipart), list, show; quarantined records and their export."""
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from caseweave.api.deps import ActorDep, SessionDep
-from caseweave.intake import service
-from caseweave.intake.schemas import ImportOut, QuarantinedOut, ReferralDetailOut, ReferralOut
+from caseweave.intake import quarantine, service
+from caseweave.intake.schemas import (
+    AmendmentOut,
+    ImportOut,
+    QuarantinedOut,
+    QuarantinedRecordOut,
+    ReferralDetailOut,
+    ReferralOut,
+)
 
 router = APIRouter(tags=["referrals"])
 
@@ -26,6 +34,9 @@ def upload_referral(
     label: Annotated[str | None, Form()] = None,
     partial: Annotated[bool, Form()] = False,
     released_to: Annotated[list[str] | None, Form()] = None,
+    amends: Annotated[
+        int | None, Form(description="the referral whose quarantined records this fixes")
+    ] = None,
 ) -> ImportOut:
     outcome = service.import_referral(
         session,
@@ -37,6 +48,7 @@ def upload_referral(
         label=label,
         partial=partial,
         released_to=released_to or (),
+        amends=amends,
     )
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
@@ -47,6 +59,7 @@ def upload_referral(
         quarantined=[
             QuarantinedOut(location=str(e.location), field=e.field, reason=e.reason) for e in outcome.errors
         ],
+        amendment=AmendmentOut.model_validate(outcome.amendment) if outcome.amendment else None,
     )
 
 
@@ -68,4 +81,22 @@ def get_referral(referral_id: int, session: SessionDep, actor: ActorDep) -> Refe
             "quarantined": detail.quarantined,
         },
         from_attributes=True,
+    )
+
+
+@router.get("/referrals/{referral_id}/quarantine", response_model=list[QuarantinedRecordOut])
+def list_quarantined(referral_id: int, session: SessionDep, actor: ActorDep) -> object:
+    return quarantine.list_quarantined(session, actor, referral_id)
+
+
+@router.get("/referrals/{referral_id}/quarantine/export", response_class=Response)
+def export_quarantined(referral_id: int, session: SessionDep, actor: ActorDep) -> Response:
+    """The open quarantined records as a file to fix and upload again with `amends`."""
+    out = BytesIO()
+    export = quarantine.export_quarantined(session, actor, referral_id, out)
+    name = f"referral-{referral_id}-quarantine{export.suffix}"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv" if export.suffix == ".csv" else "application/x-ndjson",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -24,6 +24,7 @@ class ReferralOut(BaseModel):
     received_at: datetime
     status: str
     counts: dict[str, Any]
+    amends_referral_id: int | None
 
 
 class PersonRecordOut(BaseModel):
@@ -74,6 +75,27 @@ class QuarantinedOut(BaseModel):
     reason: str
 
 
+class QuarantinedRecordOut(BaseModel):
+    """A quarantined record as listed for fixing: open, or resolved by an amending referral."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    location: str
+    field: str
+    reason: str
+    raw: str
+    resolved: bool
+    resolved_by_referral_id: int | None
+    resolved_at: datetime | None
+
+
+class AmendmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    original_id: int
+    resolved: dict[int, int]
+    still_open: int
+
+
 class ReferralDetailOut(ReferralOut):
     persons: list[PersonRecordOut]
     sightings: list[SightingOut]
@@ -86,3 +108,4 @@ class ImportOut(BaseModel):
     created: bool
     counts: dict[str, int]
     quarantined: list[QuarantinedOut]
+    amendment: AmendmentOut | None = None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP, WRITING_MEMBERS
@@ -17,8 +17,9 @@ from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.db.base import utcnow
 from caseweave.errors import Forbidden, Invalid, NotFound
+from caseweave.intake import quarantine
 from caseweave.intake.base import FileRejected
-from caseweave.intake.batch import BATCH, ItemStore
+from caseweave.intake.batch import ItemStore
 from caseweave.intake.models import (
     PersonRecord,
     QuarantinedRecord,
@@ -27,7 +28,7 @@ from caseweave.intake.models import (
     Sighting,
 )
 from caseweave.intake.records import Location, RecordError, ReferralHeader
-from caseweave.intake.registry import SNIFF_BYTES, choose_importer
+from caseweave.intake.registry import SNIFF_BYTES, check_format, choose_importer
 from caseweave.intake.storage import sha256_of, store_raw
 from caseweave.operations.models import Agency
 from caseweave.operations.service import agency_by_code
@@ -42,7 +43,7 @@ class ImportRejected(Invalid):
         first = errors[0]
         super().__init__(
             f"{file_name}: {len(errors)} record(s) could not be imported, nothing was stored; "
-            f"first: {first.location} [{first.field}] {first.reason}",
+            f"first: {first.location}: {first.reason}",
             field=first.field,
             hint="fix the file, or import with --partial to quarantine the bad records",
         )
@@ -55,6 +56,7 @@ class ImportOutcome:
     created: bool
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[RecordError] = field(default_factory=list)
+    amendment: quarantine.Amendment | None = None  # with --amends: what it resolved
 
 
 class _Counting:
@@ -109,6 +111,7 @@ def import_referral(
     partial: bool = False,
     released_to: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
+    amends: int | None = None,
 ) -> ImportOutcome:
     operation = visible_operation(session, actor, operation_id)
     sender = _sender(session, actor, agency)
@@ -116,19 +119,26 @@ def import_referral(
         require_case_writer(session, actor, operation)
     elif not _writing_member(session, operation.id, sender.id):
         raise Forbidden(f"{sender.code} is not a lead or partner in {operation.name!r}", field="agency")
+    original = None
+    if amends is not None:  # a correction of quarantined records: see intake/quarantine.py
+        original = quarantine.amendment_target(session, actor, amends, operation.id, sender.id)
+    check_format(fmt, file_name)
     sha256, size = sha256_of(stream)
     existing = session.scalar(
         select(Referral).where(Referral.operation_id == operation.id, Referral.sha256 == sha256)
     )
     if existing is not None:
-        return ImportOutcome(existing, False, dict(existing.counts))
+        outcome = ImportOutcome(existing, False, dict(existing.counts))
+        if original is not None:  # links a file imported before; the same correction twice adds nothing
+            outcome.amendment = quarantine.amend(session, actor, original, existing, stream)
+        return outcome
     importer = choose_importer(fmt, stream.read(SNIFF_BYTES), file_name)
     store_raw(session, stream, sha256, size)  # before parsing: both read the stream from its start
     items = importer.parse(_Counting(stream, progress), file_name)  # type: ignore[arg-type]
     header = next(items, None)
     if not isinstance(header, ReferralHeader):
         raise FileRejected(Location(file_name), "the file holds no referral")
-    tlp = _label(label, header.tlp)
+    tlp = _label(label or (original.tlp if original else None), header.tlp)
     if tlp is TLP.RED and actor.user is None:
         raise Invalid(
             "a RED referral needs a named author", field="label", hint="import it as a user (--user)"
@@ -152,7 +162,8 @@ def import_referral(
     )
     session.add(referral)
     session.flush()
-    set_releases(session, operation, Referral.record_kind, referral.id, tlp, released_to, ())
+    released = released_to or quarantine.inherited_releases(session, original, tlp)
+    set_releases(session, operation, Referral.record_kind, referral.id, tlp, released, ())
     common = {
         "operation_id": operation.id,
         "owner_agency_id": sender.id,
@@ -168,7 +179,7 @@ def import_referral(
     _link_persons(session, referral.id)
     if outcome.errors:
         referral.status = "partial"
-        _quarantine(session, outcome.errors, common)
+        quarantine.store(session, outcome.errors, common, stream, importer.name)
     outcome.counts["quarantined"] = len(outcome.errors)
     referral.counts = outcome.counts
     audit.record(
@@ -180,6 +191,8 @@ def import_referral(
         operation_id=operation.id,
         detail={"sha256": sha256, "format": importer.name, "tlp": tlp.value, **outcome.counts},
     )
+    if original is not None:
+        outcome.amendment = quarantine.amend(session, actor, original, referral, stream)
     return outcome
 
 
@@ -210,22 +223,6 @@ def _link_persons(session: Session, referral_id: int) -> None:
         .values(person_record_id=person)
         .execution_options(synchronize_session=False)
     )
-
-
-def _quarantine(session: Session, errors: Sequence[RecordError], common: dict[str, Any]) -> None:
-    rows = [
-        {
-            **common,
-            "ref": str(error.location)[:200],
-            "location": str(error.location)[:400],
-            "field": error.field[:100],
-            "reason": error.reason,
-            "raw": error.raw[:4000],
-        }
-        for error in errors
-    ]
-    for start in range(0, len(rows), BATCH):
-        session.execute(insert(cast(Table, QuarantinedRecord.__table__)), rows[start : start + BATCH])
 
 
 def list_referrals(session: Session, actor: Actor, operation_id: int) -> Sequence[Referral]:

@@ -7,6 +7,7 @@
              (sorted by connected_at)
 
 Accounts are unique on the server; a subject may hold two (an alt). Nicks drift around the account name.
+The CyberTip tip-off names the same accounts (its `espIdentifier` on nightrelay).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def write_chat(ctx: Context, members: list[Subject]) -> int:
                 account += str(rng.randrange(10))
             taken.add(account)
             accounts.append((account, subject))
+            subject.chat_accounts.append(account)  # the tip-off names the first one
     memberships: list[tuple[datetime, str, str, str, str, Subject]] = []
     sessions: list[tuple[datetime, datetime, str, str, str, int, str, Subject]] = []
     for account, subject in accounts:

@@ -21,13 +21,14 @@ file is self-contained. Every file holds exactly this tree ("*" repeats, "?" opt
       <personOrUserReported>*                                path /report/personOrUserReported[k]
         <personOrUserReportedPerson>?                        (absent when the name is unknown)
           <firstName/>? <lastName/>?
-          <phone type="Mobile">+44…</phone>?
+          <phone type="Mobile">+44…</phone>?                  (national format only with an address)
           <email verified="true|false">…</email>*
           <address type="Home"><address/><city/><country>GB</country></address>?
           <dateOfBirth>YYYY-MM-DD</dateOfBirth>?
         </personOrUserReportedPerson>
-        <espIdentifier>account id</espIdentifier>
-        <espService>platform name</espService>
+        <espIdentifier>account id</espIdentifier>           (truth accounts[platform]; on nightrelay the
+                                                              chat account name)
+        <espService>platform name</espService>               (the same for every person in one report)
         <screenName>handle</screenName>
         <ipCaptureEvent>*
           <ipAddress/><eventName>Login|Registration|Upload</eventName><dateTime>ISO8601Z</dateTime>
@@ -37,7 +38,9 @@ file is self-contained. Every file holds exactly this tree ("*" repeats, "?" opt
       </personOrUserReported>
       <victim>*                                               path /report/victim[k]
         <victimPerson><age>n</age></victimPerson>
-        <espIdentifier>V-0007</espIdentifier>                 (pseudonymous id, never a name)
+        <espIdentifier>account id</espIdentifier>           (the child's synthetic account on the
+                                                              report's ESP: truth victims[].accounts)
+        <espService>platform name</espService>?              (often absent: the reporting ESP's service)
       </victim>
       <additionalInfo>…</additionalInfo>
       <fileDetails>*                                          path /report/fileDetails[k]
@@ -91,18 +94,23 @@ def _person(ctx: Context, report: ET.Element, subject: Subject, platform: str, r
         if given and family:
             _text(person, "firstName", given)
             _text(person, "lastName", family)
+        # Drawn first: a national phone number is written only where the address states the country.
+        with_address = bool(given) and rng.random() < 0.4
         if rng.random() < 0.5:
-            _text(person, "phone", ids.phone_as_written(rng, subject.phones[0]), type="Mobile")
+            phone = ids.phone_as_written(rng, subject.phones[0], national=with_address)
+            _text(person, "phone", phone, type="Mobile")
         for _ in range(rng.choice((1, 1, 2))):
             _text(person, "email", stated_email(rng, subject), verified=rng.choice(("true", "false")))
-        if given and rng.random() < 0.4:
+        if with_address:
             address = ET.SubElement(person, "address", {"type": "Home"})
             _text(address, "address", subject.address)
             _text(address, "city", subject.town)
             _text(address, "country", subject.country)
         if given and rng.random() < 0.6:
             _text(person, "dateOfBirth", stated_dob(rng, subject)[0].isoformat())
-    _text(node, "espIdentifier", str(rng.randrange(10**8, 10**9)))
+    # The ESP's own id for the account: the chat server's account name, else the service's number.
+    account = subject.chat_accounts[0] if platform == CHAT_PLATFORM else subject.accounts[platform]
+    _text(node, "espIdentifier", account)
     _text(node, "espService", platform)
     _text(node, "screenName", subject.handles[platform])
     for _ in range(rng.randint(1, 4)):
@@ -133,15 +141,18 @@ def write_report(ctx: Context, name: str, subjects: list[Subject], *, tipoff: bo
     _text(reporting, "firstName", "Analyst")
     _text(reporting, "lastName", f"Desk{rng.randint(1, 40)}")
     _text(reporting, "email", f"hotline{rng.randint(1, 9)}@reports.example")
+    # One report comes from one ESP: every account in it is on that service.
+    platform = CHAT_PLATFORM if tipoff else rng.choice(PLATFORMS)
     for k, subject in enumerate(subjects, start=1):
-        platform = CHAT_PLATFORM if tipoff else rng.choice(PLATFORMS)
         _person(ctx, report, subject, platform, reported)
         truth.record(name, f"/report/personOrUserReported[{k}]", "person", subject.sid)
-    victims = list(dict.fromkeys(v for s in subjects for v in s.victims))
-    for k, vid in enumerate(victims, start=1):
+    victims = {v.vid: v for v in ctx.population.victims}
+    for k, vid in enumerate(dict.fromkeys(v for s in subjects for v in s.victims), start=1):
         victim = ET.SubElement(report, "victim")
         _text(ET.SubElement(victim, "victimPerson"), "age", str(rng.randint(9, 15)))
-        _text(victim, "espIdentifier", vid)
+        _text(victim, "espIdentifier", victims[vid].accounts[platform])
+        if rng.random() < 0.5:  # often left out: the reporting ESP's own service is meant
+            _text(victim, "espService", platform)
         truth.victim(name, f"/report/victim[{k}]", vid)
     _text(report, "additionalInfo", "Synthetic test report generated by caseweave.synth; no real data.")
     report_id = str(rng.randrange(10**7, 10**8))

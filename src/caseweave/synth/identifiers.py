@@ -106,17 +106,17 @@ def phone_number(rng: random.Random, country: str) -> str:
     return rng.choice(_FALLBACK_PHONES)
 
 
-def phone_as_written(rng: random.Random, e164: str) -> str:
-    """How a referral writes a number: E.164, international with spaces, or national."""
+def phone_as_written(rng: random.Random, e164: str, *, national: bool) -> str:
+    """How a referral writes a number: E.164, international with spaces, or (where national is true) national.
+
+    A national number only means something next to its country, so writers allow it only where the
+    same record states the person's country; elsewhere the number keeps its country code.
+    """
     parsed = phonenumbers.parse(e164)
-    style = rng.choice(
-        (
-            phonenumbers.PhoneNumberFormat.E164,
-            phonenumbers.PhoneNumberFormat.INTERNATIONAL,
-            phonenumbers.PhoneNumberFormat.NATIONAL,
-        )
-    )
-    return phonenumbers.format_number(parsed, style)
+    styles = [phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.INTERNATIONAL]
+    if national:
+        styles.append(phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, rng.choice(styles))
 
 
 def luhn_digit(digits: str) -> str:

@@ -5,15 +5,18 @@
                "Tag": [{"name": "tlp:amber"}],
                "Attribute": [{"uuid", "type": "email-src"|"ip-src"|"phone-number"|"btc", "category",
                               "value", "to_ids", "first_seen"?, "last_seen"?, "comment"}],
-               "Object": [{"uuid", "name": "person"|"user-account", "meta-category": "misc",
+               "Object": [{"uuid", "name": "person"|"user-account"|"coin-address", "meta-category",
                            "template_uuid", "template_version",
                            "Attribute": [{"uuid", "object_relation", "type", "category", "value"}],
                            "ObjectReference": [{"uuid", "referenced_uuid", "relationship_type"}]}]}}
 
 A subject is a `person` object (first-name, last-name, date-of-birth, nationality) when the agency knows
-the name, plus `user-account` objects (username, email, link → https://<platform>.example/u/<name>).
+the name, plus `user-account` objects (username, account-type = the platform, email, link →
+https://<platform>.example/u/<name>), Bitcoin wallets as loose `btc` attributes and Ethereum wallets as
+`coin-address` objects (address-crypto in EIP-55 spelling, symbol ETH; MISP has no `eth` type).
 The person object (or, without one, the first user-account object) refers to the subject's other
-objects and event-level attributes through ObjectReference ("uses").
+objects and event-level attributes through ObjectReference ("uses"). A phone number is written in
+national format only when the person object states the nationality.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from caseweave.synth.truth import iso
 
 PERSON_TEMPLATE = ("a15b0477-e9d1-4b9c-9546-abe78a4f4248", "21")
 ACCOUNT_TEMPLATE = ("49606b06-22f0-4ac8-8eee-2f12ad46f3d3", "6")
+COIN_TEMPLATE = ("d0e6997e-78da-4815-a6a1-cfc1c1cb8a46", "7")
+TEMPLATES = {"person": PERSON_TEMPLATE, "user-account": ACCOUNT_TEMPLATE, "coin-address": COIN_TEMPLATE}
 TLP_TAGS = ("tlp:amber", "tlp:amber", "tlp:amber+strict", "tlp:green", "tlp:clear")
 CATEGORY = {
     "first-name": "Person", "last-name": "Person", "date-of-birth": "Person", "nationality": "Person",
@@ -47,11 +52,11 @@ def _attribute(ctx: Context, kind: str, value: str, relation: str | None = None)
 
 
 def _object(ctx: Context, name: str, attributes: list[dict[str, Any]]) -> dict[str, Any]:
-    template = PERSON_TEMPLATE if name == "person" else ACCOUNT_TEMPLATE
+    template = TEMPLATES[name]
     return {
         "uuid": ctx.uuid4(),
         "name": name,
-        "meta-category": "misc",
+        "meta-category": "financial" if name == "coin-address" else "misc",
         "template_uuid": template[0],
         "template_version": template[1],
         "Attribute": attributes,
@@ -77,7 +82,10 @@ def _subject(ctx: Context, event: dict[str, Any], subject: Subject, name: str) -
         truth.record(name, objects[-1]["uuid"], "person", subject.sid)
     for platform in rng.sample(PLATFORMS, rng.randint(1, 2)):
         handle = subject.handles[platform]
-        fields = [_attribute(ctx, "text", handle, "username")]
+        fields = [
+            _attribute(ctx, "text", handle, "username"),
+            _attribute(ctx, "text", platform, "account-type"),
+        ]
         if rng.random() < 0.5:
             fields.append(_attribute(ctx, "email", stated_email(rng, subject), "email"))
         fields.append(_attribute(ctx, "link", f"https://{platform}.example/u/{handle}", "link"))
@@ -93,10 +101,16 @@ def _subject(ctx: Context, event: dict[str, Any], subject: Subject, name: str) -
         attribute.update(first_seen=iso(seen), last_seen=iso(last))
         attributes.append(attribute)
     if rng.random() < 0.6:
-        attributes.append(_attribute(ctx, "phone-number", ids.phone_as_written(rng, subject.phones[0])))
+        # National format only beside the person object's nationality.
+        phone = ids.phone_as_written(rng, subject.phones[0], national=bool(given and family))
+        attributes.append(_attribute(ctx, "phone-number", phone))
     attributes.extend(_attribute(ctx, "btc", w) for w in subject.wallets if not w.startswith("0x"))
     for attribute in attributes:
         truth.record(name, attribute["uuid"], "selector", subject.sid)
+    for wallet in (w for w in subject.wallets if w.startswith("0x")):
+        address = _attribute(ctx, "text", wallet, "address-crypto")
+        objects.append(_object(ctx, "coin-address", [address, _attribute(ctx, "text", "ETH", "symbol")]))
+        truth.record(name, address["uuid"], "selector", subject.sid)
     anchor = objects[0]
     for target in objects[1:] + attributes:
         ref = {"uuid": ctx.uuid4(), "referenced_uuid": target["uuid"], "relationship_type": "uses"}

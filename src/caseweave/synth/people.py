@@ -7,6 +7,7 @@ subject (name variant, missing name, swapped date of birth, e-mail spelling, han
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -63,6 +64,8 @@ class Subject:
     uses_tor: bool
     uses_cgnat: bool
     proxies: list[str]
+    accounts: dict[str, str] = field(default_factory=dict)  # platform → the service's own account id
+    chat_accounts: list[str] = field(default_factory=list)  # account names on the chat server, if any
     victims: list[str] = field(default_factory=list)
     shares_device_with: list[str] = field(default_factory=list)
     shares_home_ip_with: list[str] = field(default_factory=list)
@@ -100,6 +103,7 @@ class Victim:
     vid: str
     country: str
     subjects: tuple[str, ...]
+    accounts: dict[str, str] = field(default_factory=dict)  # platform → the child's account id there
 
 
 @dataclass
@@ -153,6 +157,23 @@ def _leases(rng: random.Random, pool: _LeasePool, country: str, window: Window) 
     return out
 
 
+class _AccountIds:
+    """Each service numbers its accounts: one id per (service, holder), never given out twice."""
+
+    def __init__(self) -> None:
+        self.taken: set[tuple[str, str]] = set()
+
+    def issue(self, rng: random.Random, platforms: tuple[str, ...]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for platform in platforms:
+            account = str(rng.randrange(10**9, 10**10))
+            while (platform, account) in self.taken:
+                account = str(rng.randrange(10**9, 10**10))
+            self.taken.add((platform, account))
+            out[platform] = account
+        return out
+
+
 def _email(rng: random.Random, given: str, family: str, handle: str, digits: str) -> str:
     domain = rng.choice(ids.EMAIL_DOMAINS)
     style = rng.randrange(4)
@@ -167,6 +188,21 @@ def _email(rng: random.Random, given: str, family: str, handle: str, digits: str
     return f"{local}@{domain}"
 
 
+def _one_account_per_handle(rng: random.Random, subjects: list[Subject]) -> None:
+    """A platform gives a username to one account only (case and compatibility forms folded, as
+    the username selector folds them): a later subject whose spelling is taken picks another,
+    the way a user picks darkfox_88 when darkfox is gone."""
+    taken: dict[str, set[str]] = {}
+    for subject in subjects:
+        for platform, handle in subject.handles.items():
+            used = taken.setdefault(platform, set())
+            spelling = handle
+            while unicodedata.normalize("NFKC", spelling).casefold() in used:
+                spelling = f"{names.handle_variant(rng, subject.handle, subject.digits)}{rng.randint(1, 999)}"
+            used.add(unicodedata.normalize("NFKC", spelling).casefold())
+            subject.handles[platform] = spelling
+
+
 def build_population(rng: random.Random, count: int, n_countries: int, window: Window) -> Population:
     if not 5 <= n_countries <= len(ids.COUNTRIES):
         raise ValueError(f"countries must be between 5 and {len(ids.COUNTRIES)}")
@@ -174,6 +210,7 @@ def build_population(rng: random.Random, count: int, n_countries: int, window: W
         raise ValueError("need at least one subject per country")
     countries = ids.COUNTRIES[:n_countries]
     pool = _LeasePool()
+    account_ids = _AccountIds()
     subjects: list[Subject] = []
     households = 0
     while len(subjects) < count:
@@ -216,7 +253,7 @@ def build_population(rng: random.Random, count: int, n_countries: int, window: W
                 emails=emails, handle=handle, digits=digits,
                 handles={p: names.handle_variant(rng, handle, digits) for p in (*PLATFORMS, CHAT_PLATFORM)},
                 devices=devices, wallets=wallets, uses_vpn=uses_vpn, uses_tor=uses_tor,
-                uses_cgnat=uses_cgnat, proxies=proxies,
+                uses_cgnat=uses_cgnat, proxies=proxies, accounts=account_ids.issue(rng, PLATFORMS),
             )  # fmt: skip
             members.append(subject)
             subjects.append(subject)
@@ -234,6 +271,7 @@ def build_population(rng: random.Random, count: int, n_countries: int, window: W
                 p: names.handle_variant(rng, other.handle, subject.digits) for p in subject.handles
             }
             subject.handle_lookalike_of = other.sid
+    _one_account_per_handle(rng, subjects)
     victims: list[Victim] = []
     for subject in rng.sample(subjects, max(1, count // 8)):
         linked = [subject.sid]
@@ -241,7 +279,12 @@ def build_population(rng: random.Random, count: int, n_countries: int, window: W
             linked.append(subject.shares_home_ip_with[0])
         elif rng.random() < 0.2:
             linked.append(rng.choice(subjects).sid)
-        victim = Victim(f"V-{len(victims) + 1:04d}", subject.country, tuple(dict.fromkeys(linked)))
+        victim = Victim(
+            f"V-{len(victims) + 1:04d}",
+            subject.country,
+            tuple(dict.fromkeys(linked)),
+            account_ids.issue(rng, (*PLATFORMS, CHAT_PLATFORM)),
+        )
         victims.append(victim)
     by_id = {s.sid: s for s in subjects}
     for victim in victims:

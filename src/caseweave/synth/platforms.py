@@ -10,7 +10,8 @@ JSON Lines `platform_<name>.jsonl`, one account per line::
     {"platform","account_id","username","display_name","email","phone","registration_ip","registration_time",
      "logins": [{"ip","port","time"}]}
 
-Empty values are "" in CSV and null in JSON.
+Empty values are "" in CSV and null in JSON. `account_id` is the subject's id on that service (the
+`accounts` of truth.json; CyberTip reports name the same id). Phones are E.164, as services store them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import csv
 import json
 from datetime import datetime
 
-from caseweave.synth import identifiers as ids
 from caseweave.synth.context import Context
 from caseweave.synth.people import Subject, stated_email, stated_names
 from caseweave.synth.truth import iso
@@ -41,12 +41,8 @@ CSV_PLATFORMS = ("chirp", "pixelshare", "loopline")
 JSONL_PLATFORMS = ("streamhub", "gamelobby")
 
 
-def _account(ctx: Context, platform: str, subject: Subject, taken: set[str]) -> dict[str, object]:
+def _account(ctx: Context, platform: str, subject: Subject) -> dict[str, object]:
     rng, window = ctx.rng, ctx.population.window
-    account_id = str(rng.randrange(10**9, 10**10))
-    while account_id in taken:
-        account_id = str(rng.randrange(10**9, 10**10))
-    taken.add(account_id)
     given, family = stated_names(rng, subject, missing=0.4)
     display = rng.choice([x for x in (given, f"{given} {family}" if given else None) if x] or [""])
     registered = window.at(rng.random() * 0.6).replace(microsecond=0)
@@ -58,11 +54,12 @@ def _account(ctx: Context, platform: str, subject: Subject, taken: set[str]) -> 
     logins.sort()
     return {
         "platform": platform,
-        "account_id": account_id,
+        "account_id": subject.accounts[platform],
         "username": subject.handles[platform],
         "display_name": display or None,
         "email": stated_email(rng, subject) if rng.random() < 0.85 else None,
-        "phone": ids.phone_as_written(rng, subject.phones[0]) if rng.random() < 0.4 else None,
+        # A return states no country for the holder: the number is stored as the service keeps it.
+        "phone": subject.phones[0] if rng.random() < 0.4 else None,
         "registration_ip": subject.ip_at(rng, registered),
         "registration_time": iso(registered),
         "logins": [{"ip": ip, "port": port, "time": iso(when)} for when, ip, port in logins],
@@ -71,13 +68,12 @@ def _account(ctx: Context, platform: str, subject: Subject, taken: set[str]) -> 
 
 def write_csv_platform(ctx: Context, platform: str, members: list[Subject]) -> int:
     name = f"platform_{platform}.csv"
-    taken: set[str] = set()
     line = 1
     with ctx.path(name).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(CSV_HEADER)
         for subject in members:
-            account = _account(ctx, platform, subject, taken)
+            account = _account(ctx, platform, subject)
             ctx.truth.record(name, f"{platform}:{account['account_id']}", "account", subject.sid)
             base = [account[k] or "" for k in CSV_HEADER[:8]]
             logins = account["logins"]
@@ -92,10 +88,9 @@ def write_csv_platform(ctx: Context, platform: str, members: list[Subject]) -> i
 
 def write_jsonl_platform(ctx: Context, platform: str, members: list[Subject]) -> int:
     name = f"platform_{platform}.jsonl"
-    taken: set[str] = set()
     with ctx.path(name).open("w", encoding="utf-8", newline="\n") as handle:
         for line, subject in enumerate(members, start=1):
-            account = _account(ctx, platform, subject, taken)
+            account = _account(ctx, platform, subject)
             handle.write(json.dumps(account, ensure_ascii=False) + "\n")
             ctx.truth.record(name, f"{platform}:{account['account_id']}", "account", subject.sid)
             ctx.truth.record(name, f"line:{line}", "row", subject.sid)

@@ -12,12 +12,14 @@ Schema (one JSON object; `records` is streamed, `summary` comes last)::
           "date_of_birth": "YYYY-MM-DD", "household": "H-00001", "address": str, "town": str,
           "home_ips": [{"ip", "from", "to"}],            # ISP leases, shared by the household
           "exits": [ip, ...],                              # VPN / Tor / CGNAT addresses it also uses
-          "handles": {platform: handle}, "emails": [...], "phones": [E.164], "devices": [IMEI],
+          "handles": {platform: handle}, "accounts": {platform: account id},  # the service's own id
+          "emails": [...], "phones": [E.164], "devices": [IMEI],
           "wallets": [...], "victims": ["V-0001"],
           "flags": {"uses_vpn", "uses_tor", "uses_cgnat": bool, "shares_device_with": [S-…],
                     "shares_home_ip_with": [S-…], "handle_lookalike_of": S-… | null}
       }],
-      "victims": [{"id": "V-0001", "country": "GB", "subjects": ["S-0001"]}],
+      "victims": [{"id": "V-0001", "country": "GB", "subjects": ["S-0001"],
+                   "accounts": {platform: account id}}],  # the child's accounts, named by CyberTip reports
       "records": [{"file": "misp_GB_1.json", "ref": str, "kind": str, "subject": "S-0001"}
                   | {"file": ..., "ref": ..., "kind": "victim", "victim": "V-0001"}],
       "summary": {"subjects", "countries", "victims", "records": int,
@@ -26,13 +28,17 @@ Schema (one JSON object; `records` is streamed, `summary` comes last)::
 
 `kind` is one of: account, membership, session (chat); person, upload, victim (CyberTip); row, account
 (platforms); person, account, selector (MISP); person, selector, observation (STIX).
+`accounts` are the numeric ids of the five platforms (platform returns' account_id, CyberTip
+espIdentifier); a subject's chat accounts are the chat file's "account:<account>" records (the tip-off's
+espIdentifier on nightrelay names the first).
 `ref` is the record's id inside its file:
 - chat_export.jsonl: "account:<account>" (kind account) and "line:<n>" (kind session / membership);
 - tipoff_CA.xml, cybertip_*.xml: "/report/personOrUserReported[k]" (person), "/report/fileDetails[k]"
   (upload), "/report/victim[k]" (victim);
 - platform_*.csv: "line:<n>" (row; the header is line 1) and "<platform>:<account_id>" (account);
 - platform_*.jsonl: "line:<n>" (account line) and "<platform>:<account_id>" (account);
-- misp_*.json: object uuid (kind person / account) and attribute uuid (kind selector);
+- misp_*.json: object uuid (kind person / account) and attribute uuid (kind selector; for an Ethereum
+  wallet the coin-address object's address-crypto attribute);
 - stix_*.json: identity id (person), SCO id (selector), observed-data id (observation).
 A ref may be listed for several subjects where the file shares one record between them (a VPN
 address in one STIX bundle, say).
@@ -68,6 +74,7 @@ def _subject(subject: Subject) -> dict[str, Any]:
         "home_ips": [{"ip": x.ip, "from": iso(x.begin), "to": iso(x.end)} for x in subject.leases],
         "exits": subject.proxies,
         "handles": subject.handles,
+        "accounts": subject.accounts,
         "emails": subject.emails,
         "phones": subject.phones,
         "devices": subject.devices,
@@ -107,7 +114,8 @@ class TruthWriter:
         out.write(",\n".join(json.dumps(_subject(s), ensure_ascii=False) for s in population.subjects))
         out.write('\n],\n"victims": [\n')
         victims = [
-            {"id": v.vid, "country": v.country, "subjects": list(v.subjects)} for v in population.victims
+            {"id": v.vid, "country": v.country, "subjects": list(v.subjects), "accounts": v.accounts}
+            for v in population.victims
         ]
         out.write(",\n".join(json.dumps(v) for v in victims))
         out.write('\n],\n"records": [\n')

@@ -92,10 +92,18 @@ def _line_items(state: _State, line: int, record: dict[str, Any], kind: str) -> 
         state.persons.add(ref)
         yield PersonRecord(ref=ref, location=loc, role="unknown")
     context = "chat session" if kind == "session" else "membership"
+    joined: datetime | None = None
+    if kind == "membership":
+        try:
+            joined = parse_time(record.get("joined_at"))
+        except (BadValue, TypeError) as exc:
+            yield RecordError(loc, "joined_at", str(exc), raw=repr(record.get("joined_at"))[:200])
     for key, name in (("nick", nick), ("account", account)):
         if name is None or (key == "account" and name == nick):
             continue
-        if (ref, name, context) not in state.usernames:
+        # A session's names repeat on every session: once per account. Each membership (one room,
+        # joined at one time) is its own observation, like each session's IP.
+        if kind == "membership" or (ref, name, context) not in state.usernames:
             state.usernames.add((ref, name, context))
             yield Sighting(
                 f"line{line}:{key}",
@@ -104,6 +112,8 @@ def _line_items(state: _State, line: int, record: dict[str, Any], kind: str) -> 
                 name,
                 person_ref=ref,
                 platform=state.platform,
+                observed_from=joined,
+                observed_to=joined,
                 context=context,
             )
     if kind == "session" and values["ip"] is not None:
@@ -205,13 +215,20 @@ class ChatExportImporter(Importer):
         return [
             Example("sessions", _OK, persons=2, sightings=8, selector_types=("ip", "username")),
             Example("no-server-line", _NO_SERVER, persons=1, sightings=3, selector_types=("ip", "username")),
-            Example("memberships-only", _MEMBERSHIPS, persons=2, sightings=3, selector_types=("username",)),
+            Example("memberships-only", _MEMBERSHIPS, persons=2, sightings=4, selector_types=("username",)),
             Example(
                 "bad-sessions",
                 _BAD,
                 persons=1,
                 sightings=2,
                 error_fields=("disconnected_at", "port", "connected_at", "account", "type", "json"),
+            ),
+            Example(
+                "membership-bad-joined-at",
+                b'{"type": "membership", "nick": "ivy", "room": "#a", "joined_at": "soon"}\n',
+                persons=1,
+                sightings=1,
+                error_fields=("joined_at",),
             ),
             Example("utf16", '{"type": "session"}\n'.encode("utf-16"), rejected=True),
             Example("utf16-be", b"\xfe\xff\x00{\x00}", rejected=True),

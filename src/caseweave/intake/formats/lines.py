@@ -17,6 +17,7 @@ from caseweave.intake.records import Location, RecordError
 CHUNK = 1 << 16
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+MAX_LINE_BYTES = 1 << 20  # the cap the CSV and JSON Lines importers read with
 
 
 def _read_head(stream: BinaryIO, chunk_size: int) -> bytes:
@@ -51,7 +52,7 @@ def _decode(data: bytes, filename: str, line_no: int) -> str | RecordError:
 
 
 def read_lines(
-    stream: BinaryIO, filename: str, max_line_bytes: int = 1 << 20, *, chunk_size: int = CHUNK
+    stream: BinaryIO, filename: str, max_line_bytes: int = MAX_LINE_BYTES, *, chunk_size: int = CHUNK
 ) -> Iterator[tuple[int, str | RecordError]]:
     """Yield (1-based line number, text without its line ending) or (line number, RecordError).
 

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO, ClassVar
 from caseweave.intake.base import Example, FileRejected, Importer
 from caseweave.intake.formats import misp_examples
 from caseweave.intake.formats.misp_event import EventReader
-from caseweave.intake.formats.misp_json import MAX_BYTES, load_json, read_capped
+from caseweave.intake.formats_common import MAX_BYTES, load_json, read_capped
 from caseweave.intake.records import Location, ParsedItem
 
 _EVENT_KEY = re.compile(rb'"Event"\s*:')

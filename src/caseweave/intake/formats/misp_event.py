@@ -21,10 +21,10 @@ from caseweave.intake.formats.misp_map import (
     meaning,
     object_platform,
     object_port,
-    parse_birth_date,
+    readable_coin,
     text_of,
 )
-from caseweave.intake.formats_common import BadValue, parse_time, tlp_from_tags
+from caseweave.intake.formats_common import BadValue, parse_birth_date, parse_time, tlp_from_tags
 from caseweave.intake.records import (
     Location,
     MediaHash,
@@ -325,6 +325,8 @@ class EventReader:
             yield self._error(attr.path, label, "missing value" if not value else "value is not text", value)
             return
         value = value.strip()
+        if obj is not None and attr.relation == "address-crypto" and not readable_coin(obj):
+            return
         if isinstance(what, Hash):
             file_name: str | None = None
             if what.with_file_name:

@@ -185,6 +185,43 @@ def bad_values_event() -> dict[str, Any]:
     }
 
 
+def accounts_and_coins_event() -> dict[str, Any]:
+    """An account whose platform is its template's `account-type`, and coin-address objects: an Ethereum
+    address (MISP has no `eth` type) is read, a Dogecoin one is not (no wallet selector for it)."""
+
+    def coin(n: int, address: str, symbol: str) -> dict[str, Any]:
+        return {
+            "uuid": f"d0000000-0000-4000-8000-00000000000{n}",
+            "name": "coin-address",
+            "Attribute": [
+                _rel(f"d0000000-0000-4000-8000-0000000000{n}a", "address-crypto", "text", address),
+                _rel(f"d0000000-0000-4000-8000-0000000000{n}b", "symbol", "text", symbol),
+            ],
+        }
+
+    account = {
+        "uuid": "d0000000-0000-4000-8000-000000000001",
+        "name": "user-account",
+        "Attribute": [
+            _rel("d0000000-0000-4000-8000-00000000001a", "username", "text", "quiet_heron"),
+            _rel("d0000000-0000-4000-8000-00000000001b", "account-type", "text", "twitter"),
+        ],
+    }
+    return {
+        "Event": {
+            "uuid": "5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a60",
+            "info": "Referral 2026-0077: payments to a stream host",
+            "Attribute": [],
+            "Object": [
+                account,
+                # The EIP-55 test vector (a checksummed address) and a made-up Dogecoin address.
+                coin(2, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "ETH"),
+                coin(3, "DExampleDogeAddressxxxxxxxxxxxxxx1", "DOGE"),
+            ],
+        }
+    }
+
+
 def _dump(document: object) -> bytes:
     return json.dumps(document, indent=2).encode()
 
@@ -221,6 +258,12 @@ def examples() -> list[Example]:
             sightings=1,
             error_fields=("date-of-birth", "first_seen", "value"),
             selector_types=("url",),
+        ),
+        Example(
+            "account-type platform, coin-address wallets",
+            _dump(accounts_and_coins_event()),
+            sightings=2,
+            selector_types=("username", "wallet"),
         ),
         Example("truncated file", _dump(one_person_event())[:300], rejected=True),
         Example("JSON that is not a MISP event", b'{"type": "bundle", "objects": []}', rejected=True),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -103,7 +103,11 @@ BY_OBJECT_RELATION: dict[str, dict[str, Meaning]] = {
         "domain": Selector("url"),
     },
     "file": {"md5": Hash("md5"), "sha1": Hash("sha1"), "sha256": Hash("sha256"), "pdq": Hash("pdq")},
+    # MISP has no `eth` attribute type: other coins' addresses are `text` in a coin-address object.
+    "coin-address": {"address": Selector("wallet"), "address-crypto": Selector("wallet")},
 }
+# Coins the wallet selector reads; an address-crypto with another `symbol` (DOGE, SOL, …) is not read.
+WALLET_SYMBOLS = frozenset({"BTC", "ETH"})
 
 ANY_OBJECT_RELATION: dict[str, Meaning] = {
     "username": Selector("username"),
@@ -137,7 +141,7 @@ def object_platform(name: str, attributes: list[dict[str, Any]]) -> str | None:
         relation, value = attr.get("object_relation"), attr.get("value")
         if not isinstance(value, str) or not value.strip():
             continue
-        if relation == "platform":
+        if relation in ("platform", "account-type"):  # account-type: the template's name for it
             return value.strip()
         if relation == "link" and link is None:
             link = value.strip()
@@ -147,20 +151,6 @@ def object_platform(name: str, attributes: list[dict[str, Any]]) -> str | None:
         except ValueError:
             return None
     return None
-
-
-def parse_birth_date(text: str, today: date | None = None) -> date:
-    """A date of birth as YYYY-MM-DD (a time part is dropped); ValueError with the reason."""
-    try:
-        value = date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
-    current = today or datetime.now(UTC).date()
-    if value > current:
-        raise ValueError(f"{text!r} is in the future")
-    if value.year < 1900:
-        raise ValueError(f"{text!r} is before 1900")
-    return value
 
 
 def text_of(data: dict[str, Any], key: str) -> str | None:
@@ -226,6 +216,12 @@ class Groups:
 
     def is_linked(self, item: str) -> bool:
         return self.find(item) in self.linked
+
+
+def readable_coin(obj: MispObject) -> bool:
+    """Whether a coin-address object's `symbol` (if it states one) is a coin the wallet selector reads."""
+    symbols = [text_of(a.data, "value") for a in obj.attrs if a.relation == "symbol"]
+    return all((symbol or "").upper() in WALLET_SYMBOLS for symbol in symbols)
 
 
 def object_port(obj: MispObject, relation: str | None) -> int | None:

@@ -206,6 +206,7 @@ def _login_items(
 
 def _csv_items(state: _State, lines: Iterator[tuple[int, str | RecordError]]) -> Iterator[ParsedItem]:
     columns: dict[str, int] | None = None
+    width = 0  # cells in the header row
     for line_no, text in lines:
         if isinstance(text, RecordError):
             if columns is None:
@@ -222,7 +223,7 @@ def _csv_items(state: _State, lines: Iterator[tuple[int, str | RecordError]]) ->
             yield RecordError(Location(state.filename, line=line_no), "line", f"not a CSV row: {exc}")
             continue
         if columns is None:
-            columns = map_columns(row)
+            columns, width = map_columns(row), len(row)
             if "account_id" not in columns:
                 found = ", ".join(repr(name) for name in row[:30]) or "none"
                 accepted = ", ".join(["account_id", *VARIANTS["account_id"]])
@@ -232,7 +233,15 @@ def _csv_items(state: _State, lines: Iterator[tuple[int, str | RecordError]]) ->
                     field="account_id",
                 )
             continue
-        record = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
+        if len(row) < width:  # a cut-off row would otherwise pass with its last values cut or missing
+            yield RecordError(
+                Location(state.filename, line=line_no),
+                "line",
+                f"{len(row)} of {width} columns: the row is cut short (truncated file?)",
+                raw=text[:200],
+            )
+            continue
+        record = {name: row[i] for name, i in columns.items()}
         yield from _account_items(state, line_no, record, [("", record)])
     if columns is None:
         raise FileRejected(Location(state.filename), "file is empty: a header row is required")

@@ -8,8 +8,8 @@ from typing import Any, BinaryIO, ClassVar
 
 from caseweave.intake.base import Example, FileRejected, Importer
 from caseweave.intake.formats import stix_examples
-from caseweave.intake.formats.misp_json import MAX_BYTES, load_json, read_capped
 from caseweave.intake.formats.stix_bundle import BundleReader
+from caseweave.intake.formats_common import MAX_BYTES, load_json, read_capped
 from caseweave.intake.records import Location, ParsedItem
 
 _BUNDLE = re.compile(rb'"type"\s*:\s*"bundle"')

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from caseweave.intake.formats.misp_map import parse_birth_date
 from caseweave.intake.formats.stix_map import (
     HASH_NAMES,
     PERSON_EXTRAS,
@@ -17,7 +16,7 @@ from caseweave.intake.formats.stix_map import (
     marking_label,
     validation_problem,
 )
-from caseweave.intake.formats_common import BadValue, parse_time, tlp_from_tags
+from caseweave.intake.formats_common import BadValue, parse_birth_date, parse_time, tlp_from_tags
 from caseweave.intake.records import (
     Location,
     MediaHash,
