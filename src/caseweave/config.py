@@ -21,6 +21,27 @@ class Settings(BaseSettings):
     )
     min_password_length: int = Field(default=12, ge=8)
     auto_upgrade: bool = Field(default=True, description="Apply migrations on first use.")
+    # 24 h: returns log instants in local time mislabelled as UTC (up to 14 h off) and residential
+    # leases last about a day; a wider gap starts linking the next subscriber of a reused address.
+    link_ip_tolerance_hours: float = Field(
+        default=24.0, ge=0, description="IP sightings link only if their windows are this close."
+    )
+    link_max_persons_per_value: int = Field(
+        default=25, ge=2, description="A selector held by more person records is over-correlating."
+    )
+    # Selectors that name one person: a shared one joins two records into one subject. IP addresses,
+    # devices and URLs are shared by households, cafés and groups: they only support (see below).
+    link_cluster_selectors: list[str] = Field(
+        default=["email", "phone", "username", "wallet", "payment"],
+        description="Selector types whose exact match joins two records into one subject.",
+    )
+    link_ip_min_shared: int = Field(
+        default=2, ge=1, description="Distinct IP addresses in overlapping windows that join two records."
+    )
+    # Splink match weight (log2 of the Bayes factor); 6 is a match probability of about 0.985.
+    link_match_weight_threshold: float = Field(
+        default=6.0, description="Probabilistic links at or above this weight join records into subjects."
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -16,6 +16,7 @@ from caseweave.auth.routes import router as auth_router
 from caseweave.config import Settings, load_settings
 from caseweave.db.runtime import Database
 from caseweave.intake.routes import router as intake_router
+from caseweave.linkage.routes import router as linkage_router
 from caseweave.notes.routes import router as notes_router
 from caseweave.operations.routes import router as operations_router
 
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return response
 
     errors.install(app)
-    for router in (auth_router, operations_router, notes_router, intake_router, audit_router):
+    for router in (auth_router, operations_router, notes_router, intake_router, linkage_router, audit_router):
         app.include_router(router)
 
     @app.get("/health", tags=["health"])

@@ -12,11 +12,13 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from caseweave.actor import Actor
 from caseweave.auth.service import user_by_name
 from caseweave.cli.common import console, err_console, table, unit_of_work
+from caseweave.cli.linkage import print_summary
 from caseweave.cli.quarantine import quarantine_app
 from caseweave.errors import Invalid
 from caseweave.intake import service
 from caseweave.intake.quarantine import Amendment
 from caseweave.intake.records import RecordError
+from caseweave.linkage.on_import import link_after_import
 from caseweave.operations.service import operation_by_ref
 
 referral_app = typer.Typer(help="Referrals: what agencies sent in.", no_args_is_help=True)
@@ -47,7 +49,7 @@ def import_file(
     """Import one file as one referral. The same file twice adds nothing."""
     if not path.is_file():
         raise Invalid(f"{path}: no such file", field="path")
-    with unit_of_work() as (session, actor, _), path.open("rb") as stream:
+    with unit_of_work() as (session, actor, db), path.open("rb") as stream:
         if user:
             author = user_by_name(session, user)
             actor = Actor(name=f"{actor.name} as user:{author.username}", user=author)
@@ -76,6 +78,7 @@ def import_file(
                         err_console.print(f"  {_record(error)}", highlight=False, soft_wrap=True)
                 raise
         referral = outcome.referral
+        linked = link_after_import(session, actor, db.settings, op.id) if outcome.created else None
     if not outcome.created:
         console.print(f"{escape(path.name)} was already imported as referral {referral.id}; nothing added")
         _print_amendment(outcome.amendment, referral.id)
@@ -87,6 +90,10 @@ def import_file(
     for error in outcome.errors[: service.SHOWN_ERRORS]:
         console.print(f"  quarantined: {_record(error)}", highlight=False, soft_wrap=True)
     _print_amendment(outcome.amendment, referral.id)
+    if isinstance(linked, str):
+        err_console.print(f"warning: {escape(linked)}", highlight=False, soft_wrap=True)
+    elif linked is not None:
+        print_summary(linked)
 
 
 def _print_amendment(amendment: Amendment | None, referral_id: int) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
-from caseweave.cli import admin, audit, database, intake, serve, synth
+from caseweave.cli import admin, audit, database, intake, linkage, serve, synth, warninglists
 from caseweave.cli.common import err_console
 from caseweave.errors import CaseweaveError
 
@@ -26,7 +27,14 @@ app.add_typer(admin.token_app, name="token")
 app.add_typer(audit.app, name="audit")
 app.add_typer(intake.referral_app, name="referral")
 app.add_typer(synth.app, name="synth")
+app.add_typer(warninglists.app, name="warninglist")
 app.command("import")(intake.import_file)
+app.command("link")(linkage.link)
+app.command("judge")(linkage.judge)
+app.add_typer(linkage.subject_app, name="subject")
+app.add_typer(linkage.subject_app, name="subjects", hidden=True)  # `caseweave subjects export` reads well too
+app.add_typer(linkage.alert_app, name="alert")
+app.add_typer(linkage.eval_app, name="eval")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 
@@ -35,7 +43,8 @@ def run() -> None:
     try:
         app()
     except CaseweaveError as error:
-        err_console.print(f"[red]error:[/red] {error.one_line()}", highlight=False)
+        # escaped: "[field]" and file names must not be read as Rich markup; one line, never wrapped
+        err_console.print(f"[red]error:[/red] {escape(error.one_line())}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except OperationalError as error:
         err_console.print(

@@ -9,9 +9,11 @@ import typer
 import uvicorn
 
 from caseweave.cli.common import console, table, unit_of_work
+from caseweave.cli.linkage import print_summary
 from caseweave.config import load_settings
 from caseweave.demo.referrals import has_referrals, import_folder
 from caseweave.demo.seed import seed_demo
+from caseweave.linkage.service import link_operation
 
 HostOption = Annotated[str, typer.Option("--host", help="address to listen on")]
 PortOption = Annotated[int, typer.Option("--port")]
@@ -52,6 +54,9 @@ def demo(
                 f"{imported.sightings} sightings, {imported.quarantined} records quarantined with reasons",
                 highlight=False,
             )
+            with console.status("linking person records into subjects"):
+                linked = link_operation(session, actor, db.settings, result.operation.id, full=True)
+            print_summary(linked)
     state = "created" if result.created else "already loaded; demo passwords were reset"
     name = f"[bold]{result.operation.name}[/bold] (id {result.operation.id})"
     console.print(f"{name} {state}; database {db.settings.database_url}")

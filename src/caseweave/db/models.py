@@ -12,13 +12,30 @@ from caseweave.intake.models import (
     ReferralMediaHash,
     Sighting,
 )
+from caseweave.linkage.models import (
+    Alert,
+    Judgement,
+    Link,
+    LinkageModel,
+    LinkageRun,
+    Subject,
+    SubjectEvent,
+    SubjectMember,
+    Warninglist,
+    WarninglistEntry,
+)
 from caseweave.notes.models import Note
 from caseweave.operations.models import Agency, Membership, Operation
 
 __all__ = [
     "Agency",
+    "Alert",
     "AuditEntry",
     "AuditHead",
+    "Judgement",
+    "Link",
+    "LinkageModel",
+    "LinkageRun",
     "Membership",
     "Note",
     "Operation",
@@ -30,6 +47,11 @@ __all__ = [
     "ReferralMediaHash",
     "Release",
     "Sighting",
+    "Subject",
+    "SubjectEvent",
+    "SubjectMember",
     "Token",
     "User",
+    "Warninglist",
+    "WarninglistEntry",
 ]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
-from caseweave.api.deps import ActorDep, SessionDep
+from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
 from caseweave.intake import quarantine, service
 from caseweave.intake.schemas import (
     AmendmentOut,
@@ -17,6 +17,7 @@ from caseweave.intake.schemas import (
     ReferralDetailOut,
     ReferralOut,
 )
+from caseweave.linkage.on_import import link_after_import
 
 router = APIRouter(tags=["referrals"])
 
@@ -29,6 +30,7 @@ def upload_referral(
     file: Annotated[UploadFile, File(description="the file as the agency sent it")],
     session: SessionDep,
     actor: ActorDep,
+    settings: SettingsDep,
     response: Response,
     format: Annotated[str, Form()] = "auto",
     label: Annotated[str | None, Form()] = None,
@@ -50,9 +52,14 @@ def upload_referral(
         released_to=released_to or (),
         amends=amends,
     )
+    linked = None
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
+    else:
+        run = link_after_import(session, actor, settings, outcome.referral.operation_id)
+        linked = run if isinstance(run, str) else f"linkage run {run.run_id}: {run.alerts_new} new alert(s)"
     return ImportOut(
+        linkage=linked,
         referral=ReferralOut.model_validate(outcome.referral),
         created=outcome.created,
         counts=outcome.counts,

@@ -109,3 +109,4 @@ class ImportOut(BaseModel):
     counts: dict[str, int]
     quarantined: list[QuarantinedOut]
     amendment: AmendmentOut | None = None
+    linkage: str | None = None  # the linkage run this import started, or why linking failed

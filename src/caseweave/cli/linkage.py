@@ -1,0 +1,225 @@
+"""`caseweave link`, `subject show|list|export`, `judge`, `alert list|ack|resolve`, `eval linkage`."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from caseweave.actor import Actor
+from caseweave.auth.service import user_by_name
+from caseweave.cli.common import console, table, unit_of_work
+from caseweave.errors import Invalid
+from caseweave.linkage import alert_workflow, export, judgements
+from caseweave.linkage.evaluation import load_truth, score
+from caseweave.linkage.explain import explain_link, subject_view
+from caseweave.linkage.service import RunSummary, link_operation, run_linkage
+from caseweave.operations.service import operation_by_ref
+
+subject_app = typer.Typer(help="Subjects: one per real person, across agencies.", no_args_is_help=True)
+alert_app = typer.Typer(help="Alerts: another agency holds the same subject.", no_args_is_help=True)
+eval_app = typer.Typer(help="Score results against ground truth.", no_args_is_help=True)
+
+UserOption = Annotated[str, typer.Option("--user", help="act as (and see what) this user may")]
+
+
+def link(
+    operation: Annotated[str, typer.Option("--operation", help="operation id or name")],
+    full: Annotated[bool, typer.Option("--full", help="re-run everything and retrain the model")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark")] = "duckdb",
+    no_model: Annotated[bool, typer.Option("--no-model", help="exact selector correlation only")] = False,
+) -> None:
+    """Link new person records (or, with --full, all) into subjects; alert every holding agency."""
+    if engine not in {"duckdb", "spark"}:
+        raise Invalid(f"unknown engine {engine!r}", field="engine", hint="duckdb or spark")
+    with unit_of_work() as (session, actor, db):
+        op = operation_by_ref(session, operation)
+        summary = run_linkage(
+            session, actor, db.settings, op.id, full=full, engine=engine, use_model=not no_model
+        )
+    print_summary(summary)
+
+
+def print_summary(summary: RunSummary) -> None:
+    events = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.events.items())) or "no change"
+    console.print(
+        f"linkage run {summary.run_id} ({summary.mode}): {summary.records} record(s) linked, "
+        f"{summary.selector_links} selector link(s), {summary.probabilistic_links} probabilistic; "
+        f"{summary.scope} re-clustered: {events}; {summary.subjects} active subjects; "
+        f"alerts: {summary.alerts_new} new, {summary.alerts_updated} updated",
+        highlight=False,
+    )
+    if summary.model_note:
+        console.print(f"model: {summary.model_note}", highlight=False)
+    if summary.over_correlating:
+        shown = summary.over_correlating[:20]
+        console.print(f"{len(summary.over_correlating)} over-correlating value(s) did not link anyone:")
+        for item in shown:
+            console.print(f"  {item.selector_type} {escape(item.value)}: {item.persons} person records")
+    for conflict in summary.conflicts:
+        console.print(
+            f"CONFLICT: judgements {', '.join(f'#{j}' for j in conflict.same_judgements)} say same but "
+            f"{', '.join(f'#{j}' for j in conflict.not_same_judgements)} say not same "
+            f"(records {', '.join(map(str, sorted(conflict.records)))}); the 'same' ones are held back "
+            "until an analyst resolves it",
+            highlight=False,
+        )
+
+
+@subject_app.command("show")
+def subject_show(
+    subject_id: Annotated[str, typer.Argument(help="e.g. SUB-000012")],
+    user: UserOption,
+    explain: Annotated[bool, typer.Option("--explain", help="list the links and why each holds")] = False,
+) -> None:
+    with unit_of_work() as (session, _, _db):
+        view = subject_view(session, Actor.for_user(user_by_name(session, user)), subject_id)
+        subject = view.subject
+        moved = f" (asked for {subject_id}: merged into it)" if view.merged_into else ""
+        console.print(
+            f"{subject.public_id}{moved}: {subject.status}, {len(view.records)} record(s) you may see, "
+            f"held by {', '.join(view.agencies)}",
+            highlight=False,
+        )
+        if view.hidden_note:
+            console.print(view.hidden_note)
+        table(
+            "records",
+            ["record", "agency", "file", "ref", "name", "born", "country", "selectors"],
+            [
+                (
+                    r.record.id,
+                    r.agency,
+                    r.file_name,
+                    r.record.ref,
+                    r.record.full_name or " ".join(filter(None, (r.record.given_name, r.record.family_name))),
+                    r.record.date_of_birth,
+                    r.record.country,
+                    ", ".join(sorted({f"{s.selector_type}:{s.value}" for s in r.sightings})[:6]),
+                )
+                for r in view.records
+            ],
+        )
+        if explain:
+            table(
+                "links",
+                ["records", "why"],
+                [(f"{link.a_id}–{link.b_id}", escape(explain_link(link))) for link in view.links],
+            )
+            table(
+                "judgements",
+                ["id", "records", "verdict", "reason"],
+                [(j.id, f"{j.a_id}–{j.b_id}", j.verdict, j.reason) for j in view.judgements],
+            )
+            table(
+                "history",
+                ["when", "what", "related"],
+                [
+                    (e.at.isoformat(timespec="seconds"), e.kind, ", ".join(e.detail.get("related", [])))
+                    for e in view.events
+                ],
+            )
+
+
+@subject_app.command("export")
+def subjects_export(
+    operation: Annotated[str, typer.Option("--operation")],
+    user: UserOption,
+    out: Annotated[Path | None, typer.Option("--out", help="CSV file (default: standard output)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv")] = "csv",
+) -> None:
+    """One row per referral record the user may see, with its subject id, for anyone to score."""
+    if fmt != "csv":
+        raise Invalid(f"unknown export format {fmt!r}", field="format", hint="csv")
+    with unit_of_work() as (session, _, _db):
+        actor = Actor.for_user(user_by_name(session, user))
+        rows = export.subject_rows(session, actor, operation_by_ref(session, operation).id)
+    handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
+    try:
+        writer = csv.writer(handle)
+        writer.writerow(export.COLUMNS)
+        writer.writerows(rows)
+    finally:
+        if out:
+            handle.close()
+    if out:
+        console.print(f"{len(rows)} record(s) written to {out}")
+
+
+def judge(
+    first: Annotated[int, typer.Argument(help="person record id")],
+    second: Annotated[int, typer.Argument(help="person record id")],
+    verdict: Annotated[str, typer.Argument(help="same or not_same")],
+    reason: Annotated[str, typer.Option("--reason", help="what decides it")],
+    user: UserOption,
+) -> None:
+    """Say two person records are (not) the same person; every later run respects it."""
+    with unit_of_work() as (session, _, db):
+        actor = Actor.for_user(user_by_name(session, user))
+        judgement = judgements.judge(session, actor, first, second, verdict, reason)
+        summary = link_operation(
+            session, actor, db.settings, judgement.operation_id, seeds=[first, second], use_model=False
+        )
+    console.print(f"judgement {judgement.id}: records {judgement.a_id} and {judgement.b_id} {verdict}")
+    print_summary(summary)
+
+
+@alert_app.command("list")
+def alert_list(
+    operation: Annotated[str, typer.Option("--operation")],
+    user: UserOption,
+    status: Annotated[str | None, typer.Option("--status", help="new, acknowledged or resolved")] = None,
+) -> None:
+    with unit_of_work() as (session, _, _db):
+        actor = Actor.for_user(user_by_name(session, user))
+        rows = [
+            (a.id, s.public_id, a.status, ", ".join(a.evidence), a.message)
+            for a, s in alert_workflow.list_alerts(
+                session, actor, operation_by_ref(session, operation).id, status
+            )
+        ]
+    table("alerts", ["id", "subject", "status", "matched on", "message"], rows)
+
+
+@alert_app.command("ack")
+def alert_ack(alert_id: Annotated[int, typer.Argument()], user: UserOption) -> None:
+    with unit_of_work() as (session, _, _db):
+        alert = alert_workflow.acknowledge(session, Actor.for_user(user_by_name(session, user)), alert_id)
+        console.print(f"alert {alert.id} acknowledged")
+
+
+@alert_app.command("resolve")
+def alert_resolve(
+    alert_id: Annotated[int, typer.Argument()],
+    lead: Annotated[str, typer.Option("--lead", help="agency code that leads on the subject")],
+    note: Annotated[str, typer.Option("--note", help="how it was settled")],
+    user: UserOption,
+) -> None:
+    with unit_of_work() as (session, _, _db):
+        actor = Actor.for_user(user_by_name(session, user))
+        alert = alert_workflow.resolve(session, actor, alert_id, lead_agency=lead, note=note)
+        console.print(f"alert {alert.id} resolved; {lead.upper()} leads")
+
+
+@eval_app.command("linkage")
+def eval_linkage(
+    operation: Annotated[str, typer.Option("--operation")],
+    truth: Annotated[Path, typer.Option("--truth", help="truth.json of `caseweave synth operation`")],
+) -> None:
+    """Pairwise and cluster precision, recall and F1 of the operation's subjects against truth."""
+    expected = load_truth(truth)
+    with unit_of_work() as (session, actor, _db):
+        predicted = export.predicted_subjects(session, actor, operation_by_ref(session, operation).id)
+    scores = score(predicted, expected)
+    console.print(
+        f"{scores.records} person records scored ({len(expected)} in truth, {len(predicted)} linked)"
+    )
+    table(
+        "linkage against truth",
+        ["level", "precision", "recall", "F1"],
+        [(level, f"{p:.4f}", f"{r:.4f}", f"{f:.4f}") for level, p, r, f in scores.table()],
+    )

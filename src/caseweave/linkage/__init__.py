@@ -1,0 +1,1 @@
+"""Linkage: exact correlation, probabilistic linkage, subjects, judgements and alerts."""

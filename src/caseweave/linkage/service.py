@@ -1,0 +1,173 @@
+"""One linkage run: exact correlation, probabilistic links, clustering into subjects, alerts.
+
+Incremental (the default) links the person records that belong to no subject yet — a new
+referral's — against everything stored, then re-clusters only the subjects they touch. `full`
+re-runs everything (and retrains the probabilistic model). Each run is recorded (linkage_runs)
+and audited; it reports over-correlating values and conflicting judgements instead of hiding them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from caseweave.access.labels import Role
+from caseweave.access.service import visible_operation
+from caseweave.actor import Actor
+from caseweave.audit import service as audit
+from caseweave.config import Settings
+from caseweave.db.base import utcnow
+from caseweave.errors import Forbidden
+from caseweave.intake.models import PersonRecord
+from caseweave.linkage import probabilistic
+from caseweave.linkage.alerts import refresh_alerts
+from caseweave.linkage.clustering import Conflict
+from caseweave.linkage.correlation import OverCorrelating, correlate, store_links
+from caseweave.linkage.models import LinkageRun, Subject, SubjectMember
+from caseweave.linkage.subjects import EvidenceRules, recluster, scope_of
+from caseweave.linkage.warninglists import build_matcher, ensure_bundled
+from caseweave.operations.models import Operation
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    mode: str
+    records: int  # person records linked in this run (new ones, or all for a full run)
+    selector_links: int
+    probabilistic_links: int
+    scope: int  # person records re-clustered
+    events: dict[str, int] = field(default_factory=dict)
+    subjects: int = 0  # active subjects in the operation after the run
+    alerts_new: int = 0
+    alerts_updated: int = 0
+    over_correlating: list[OverCorrelating] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    model_note: str | None = None
+
+
+def require_linker(session: Session, actor: Actor, operation: Operation) -> None:
+    """Runs on demand are for the CLI operator, admins and the lead agency's coordinators/analysts."""
+    if actor.is_operator or actor.has_role(Role.ADMIN.value):
+        return
+    assert actor.user is not None
+    if actor.user.agency_id != operation.lead_agency_id or not actor.user.has_role(
+        Role.COORDINATOR.value, Role.ANALYST.value
+    ):
+        raise Forbidden(
+            "linkage runs are started by the lead agency's coordinators and analysts",
+            hint="new referrals are linked when they are imported",
+        )
+
+
+def run_linkage(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    operation_id: int,
+    *,
+    full: bool = False,
+    engine: str = "duckdb",
+    use_model: bool = True,
+) -> RunSummary:
+    operation = visible_operation(session, actor, operation_id)
+    require_linker(session, actor, operation)
+    return link_operation(
+        session, actor, settings, operation.id, full=full, engine=engine, use_model=use_model
+    )
+
+
+def link_operation(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    operation_id: int,
+    *,
+    full: bool = False,
+    engine: str = "duckdb",
+    use_model: bool = True,
+    seeds: Sequence[int] | None = None,
+) -> RunSummary:
+    """The run itself, without the permission check (imports and judgements call it)."""
+    ensure_bundled(session, actor)
+    run = LinkageRun(operation_id=operation_id, mode="full" if full else "incremental", detail={})
+    session.add(run)
+    session.flush()
+    records = None if full else list(seeds) if seeds is not None else _unlinked(session, operation_id)
+    correlation = correlate(
+        session,
+        operation_id,
+        records,
+        matcher=build_matcher(session),
+        tolerance=timedelta(hours=settings.link_ip_tolerance_hours),
+        max_persons=settings.link_max_persons_per_value,
+    )
+    selector_links = store_links(session, run.id, correlation)
+    predicted = probabilistic.NO_PREDICTION
+    if use_model:
+        predicted = probabilistic.predict_links(
+            session, settings, operation_id, records, run_id=run.id, engine=engine, retrain=full
+        )
+    scope = scope_of(session, operation_id, records)
+    outcome = recluster(session, run, scope, evidence_rules(settings))
+    changes = refresh_alerts(session, operation_id, outcome.touched_subjects)
+    summary = RunSummary(
+        run_id=run.id,
+        mode=run.mode,
+        records=len(scope) if records is None else len(records),
+        selector_links=selector_links,
+        probabilistic_links=predicted.links,
+        scope=outcome.scope,
+        events=outcome.events,
+        subjects=_active_subjects(session, operation_id),
+        alerts_new=sum(1 for change in changes if change.created),
+        alerts_updated=sum(1 for change in changes if not change.created),
+        over_correlating=correlation.over_correlating,
+        conflicts=outcome.conflicts,
+        model_note=predicted.note,
+    )
+    run.finished_at = utcnow()
+    run.detail = {
+        "records": summary.records,
+        "selector_links": selector_links,
+        "probabilistic_links": predicted.links,
+        "scope": outcome.scope,
+        "events": outcome.events,
+        "alerts_new": summary.alerts_new,
+        "over_correlating": len(correlation.over_correlating),
+        "conflicts": [sorted(c.same_judgements + c.not_same_judgements) for c in outcome.conflicts],
+        "model": predicted.note,
+    }
+    audit.record(
+        session, actor, "linkage.run", "linkage_run", [run.id], operation_id=operation_id, detail=run.detail
+    )
+    return summary
+
+
+def evidence_rules(settings: Settings) -> EvidenceRules:
+    return EvidenceRules(
+        frozenset(settings.link_cluster_selectors),
+        settings.link_ip_min_shared,
+        settings.link_match_weight_threshold,
+    )
+
+
+def _unlinked(session: Session, operation_id: int) -> list[int]:
+    """Person records of the operation that belong to no subject yet."""
+    linked = select(SubjectMember.person_record_id).where(SubjectMember.operation_id == operation_id)
+    return list(
+        session.scalars(
+            select(PersonRecord.id).where(
+                PersonRecord.operation_id == operation_id, PersonRecord.id.not_in(linked)
+            )
+        )
+    )
+
+
+def _active_subjects(session: Session, operation_id: int) -> int:
+    active = select(func.count()).select_from(Subject)
+    return session.scalar(active.where(Subject.operation_id == operation_id, Subject.status == "active")) or 0
