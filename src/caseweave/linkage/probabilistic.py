@@ -1,13 +1,47 @@
-"""Probabilistic person linkage (Splink): train per operation, predict, store links with their parts."""
+"""Probabilistic person linkage (Splink): train per operation, predict, store links with their parts.
+
+A full run (record_ids None) trains the operation's model afresh on all its person records, stores
+it (linkage.model_store) and scores every pair its blocking rules bring together. An incremental
+run loads the stored model and scores only the given records (a new referral's) against all others
+of the operation and among themselves (Splink's predict_between / predict_within); a missing,
+altered or unloadable model is retrained, and the note says so.
+
+Pairs at or above the clustering threshold (Settings.link_match_weight_threshold) are stored as
+links of kind "probabilistic" with their match weight, match probability and each comparison's part
+({comparison: {"level": label, "match_weight": log2 Bayes factor}}; the match weight is the prior's
+log2 odds plus these parts). They replace the probabilistic links the run's records had.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from caseweave.config import Settings
+from caseweave.db.bulk import bulk_insert
+from caseweave.intake.models import PersonRecord
+from caseweave.linkage import model_store
+from caseweave.linkage.features import load_features
+from caseweave.linkage.models import Link
+from caseweave.linkage.splink_engine import (
+    RECORDS,
+    Engine,
+    NotTrainable,
+    ScoredPair,
+    open_engine,
+    predict,
+    scoring_linker,
+    train,
+)
+from caseweave.linkage.warninglists import build_matcher
+
+MIN_RECORDS = 50  # fewer person records give EM nothing to learn from
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -30,4 +64,87 @@ def predict_links(
     retrain: bool = False,
 ) -> Prediction:
     """Store probabilistic links of record_ids (None: all) against the operation; see module text."""
-    return NO_PREDICTION
+    records = session.scalar(
+        select(func.count()).select_from(PersonRecord).where(PersonRecord.operation_id == operation_id)
+    )
+    records = records or 0
+    if records < MIN_RECORDS:
+        return Prediction(
+            0, f"probabilistic linkage skipped: {records} person records, the model needs {MIN_RECORDS}"
+        )
+    new_ids = None if record_ids is None else sorted(set(record_ids))
+    if new_ids is not None and not new_ids:
+        return Prediction(0, "probabilistic linkage: no new person records")
+    matcher = build_matcher(session)
+    with open_engine(engine) as run:
+        load_features(
+            run.con,
+            RECORDS,
+            session,
+            operation_id,
+            excluded=lambda selector_type, value: matcher.match(selector_type, value) is not None,
+            max_records=settings.link_max_persons_per_value,
+            margin=timedelta(hours=settings.link_ip_tolerance_hours / 2),
+        )
+        try:
+            linker, note = _linker(session, operation_id, run, records, retrain=retrain or new_ids is None)
+        except NotTrainable as error:
+            return Prediction(0, f"probabilistic linkage skipped: {error}")
+        pairs = predict(run, linker, new_ids, threshold=settings.link_match_weight_threshold)
+    return Prediction(store_links(session, operation_id, run_id, pairs, new_ids), note)
+
+
+def _linker(
+    session: Session, operation_id: int, run: Engine, records: int, *, retrain: bool
+) -> tuple[Any, str]:
+    """A scoring linker with the stored model, or with a newly trained one; and what was done."""
+    reason = "no stored model"
+    row = None if retrain else model_store.latest(session, operation_id)
+    if row is not None:
+        try:
+            stored = model_store.load(row, run.dialect)
+            linker = scoring_linker(run, stored.model, run.frame())
+        except Exception as error:  # Splink reports damaged settings with many unrelated error types
+            reason = f"stored model {row.id} was corrupt ({error})"
+        else:
+            return linker, f"loaded model {row.id} ({row.engine}, trained on {row.records} records)"
+    trained = train(run, records)
+    saved = model_store.save(session, operation_id, run.name, records, trained)
+    linker = scoring_linker(run, trained, run.frame())
+    if retrain:
+        return linker, f"trained model {saved.id} on {records} records ({run.name})"
+    return linker, f"{reason}; retrained on {records} records (model {saved.id}, {run.name})"
+
+
+def store_links(
+    session: Session,
+    operation_id: int,
+    run_id: int,
+    pairs: Sequence[ScoredPair],
+    new_ids: Sequence[int] | None,
+) -> int:
+    """Replace the probabilistic links of the run's records (None: the operation's) with pairs."""
+    probabilistic = Link.kind == "probabilistic"
+    if new_ids is None:
+        session.execute(delete(Link).where(Link.operation_id == operation_id, probabilistic))
+    else:
+        for start in range(0, len(new_ids), _CHUNK):
+            chunk = new_ids[start : start + _CHUNK]
+            session.execute(
+                delete(Link).where(probabilistic, or_(Link.a_id.in_(chunk), Link.b_id.in_(chunk)))
+            )
+    rows = [
+        {
+            "operation_id": operation_id,
+            "a_id": pair.a_id,
+            "b_id": pair.b_id,
+            "kind": "probabilistic",
+            "match_weight": pair.match_weight,
+            "match_probability": pair.match_probability,
+            "contributions": pair.contributions,
+            "run_id": run_id,
+        }
+        for pair in pairs
+    ]
+    bulk_insert(session, Link.__table__, rows)  # type: ignore[arg-type]
+    return len(rows)

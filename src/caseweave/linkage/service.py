@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import Role
@@ -27,7 +27,7 @@ from caseweave.linkage import probabilistic
 from caseweave.linkage.alerts import refresh_alerts
 from caseweave.linkage.clustering import Conflict
 from caseweave.linkage.correlation import OverCorrelating, correlate, store_links
-from caseweave.linkage.models import LinkageRun, Subject, SubjectMember
+from caseweave.linkage.models import Link, LinkageRun, Subject, SubjectMember
 from caseweave.linkage.subjects import EvidenceRules, recluster, scope_of
 from caseweave.linkage.warninglists import build_matcher, ensure_bundled
 from caseweave.operations.models import Operation
@@ -112,6 +112,9 @@ def link_operation(
         predicted = probabilistic.predict_links(
             session, settings, operation_id, records, run_id=run.id, engine=engine, retrain=full
         )
+    elif full:  # a full run without the model starts again from exact evidence alone
+        session.execute(delete(Link).where(Link.operation_id == operation_id, Link.kind == "probabilistic"))
+        predicted = probabilistic.Prediction(0, "not used: earlier probabilistic links were removed")
     scope = scope_of(session, operation_id, records)
     outcome = recluster(session, run, scope, evidence_rules(settings))
     changes = refresh_alerts(session, operation_id, outcome.touched_subjects)

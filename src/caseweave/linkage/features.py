@@ -1,0 +1,376 @@
+"""What the probabilistic model compares: one row per person record of an operation.
+
+A row holds the record's name (split into given and family name when only a full name is stated;
+accents stripped and case folded for comparison, the stated name kept as `name`), date of birth
+(ISO text, so day/month swaps and typos compare as text), country, and arrays built from the
+record's sightings:
+- `emails`, `usernames` ("platform:handle"), `phones`: the normalised selectors;
+- `handles`: each handle (and each e-mail's local part, where people reuse it) without case and
+  separators, so DarkFox_88 on one platform meets darkfox88 on another; `handle_cores`: its letters,
+  leetspeak undone, trailing digits dropped (d4rkf0x and DarkFox_88 share "darkfox");
+  `numbered_cores`: the cores of handles that end in digits (darkfox12 and darkfox88: one core,
+  other digits, often other people);
+- `ips`; `ip_days`: "ip|YYYY-MM-DD" for each day an IP sighting covers (widened by half the IP
+  tolerance, since services' clocks disagree); `ip_weeks`: "ip|YYYY-Www" within a week of it.
+
+An IP address is evidence only beside the other fields: a household shares its address on the same
+days. Addresses that never identify one person are left out, as exact correlation leaves them out:
+special-purpose ranges (private, CGNAT …), values on enabled warning lists (Tor, VPN, hosting) and
+sightings the file marks as a possible proxy. Values on warning lists are left out of every array
+("admin", "test@test.com"), and so are selector values held by more than `max_records` records
+(over-correlating). Handles and cores stay for comparison however common (a common one says little,
+but not nothing), yet only values held by at most `max_records` records go into `block_tokens`,
+the tagged values that make candidate pairs: a common value would make blocking quadratic.
+
+Rows are read from SQL in pages (keyset on person record id, sightings by their person_record_id
+index) and loaded into a DuckDB table; the filtering above runs there, in SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseweave.intake.models import PersonRecord, Sighting
+from caseweave.linkage.correlation import EXCLUDED_IP_FLAGS
+
+SELECTORS = ("email", "username", "phone", "ip")
+CHUNK = 5000  # person records per page
+MAX_PERIODS = 48  # IP-days (and IP-weeks) per record
+MAX_DAYS_PER_SIGHTING = 7  # a window longer than a week says little about a day
+MAX_WEEKS_PER_SIGHTING = 6
+WEEK = timedelta(days=7)
+
+ARRAYS = (
+    "emails",
+    "usernames",
+    "handles",
+    "handle_cores",
+    "numbered_cores",
+    "phones",
+    "ips",
+    "ip_days",
+    "ip_weeks",
+)
+SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.int64()),
+        ("name", pa.string()),
+        ("given_name", pa.string()),
+        ("family_name", pa.string()),
+        ("dob", pa.string()),
+        ("country", pa.string()),
+        *((column, pa.list_(pa.string())) for column in ARRAYS),
+    ]
+)
+# Arrays of selector values, from which over-correlating values are left out entirely.
+SELECTOR_ARRAYS = ("emails", "usernames", "phones", "ips", "ip_days", "ip_weeks")
+# Blocking on every value in common but IP-days (their address is in common too): kind → tag.
+_TOKEN_TAGS = {
+    "emails": "e",
+    "usernames": "u",
+    "handles": "h",
+    "handle_cores": "c",
+    "phones": "p",
+    "ips": "i",
+}
+_UNLEET = str.maketrans({"4": "a", "3": "e", "0": "o", "1": "i", "5": "s", "7": "t", "@": "a", "$": "s"})
+_NOT_NAME = re.compile(r"[^\w\s'-]|[\d_]")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_NOT_LETTER = re.compile(r"[^a-z]+")
+_LEET_INSIDE = re.compile(r"[a-z][0-9]+[a-z]")
+
+Excluded = Callable[[str, str], bool]  # (selector type, value) → never evidence (warning lists)
+
+
+@dataclass
+class Features:
+    unique_id: int
+    name: str | None = None  # as stated
+    given_name: str | None = None
+    family_name: str | None = None
+    dob: str | None = None
+    country: str | None = None
+    emails: set[str] = field(default_factory=set)
+    usernames: set[str] = field(default_factory=set)
+    handles: set[str] = field(default_factory=set)
+    handle_cores: set[str] = field(default_factory=set)
+    numbered_cores: set[str] = field(default_factory=set)  # cores of handles that end in digits
+    phones: set[str] = field(default_factory=set)
+    ips: set[str] = field(default_factory=set)
+    ip_days: set[str] = field(default_factory=set)
+    ip_weeks: set[str] = field(default_factory=set)
+
+    def arrays(self) -> dict[str, list[str] | None]:
+        """Each array sorted, None where empty (Splink's null level)."""
+        out: dict[str, list[str] | None] = {}
+        for column in ARRAYS:
+            values = sorted(getattr(self, column))
+            if column in {"ip_days", "ip_weeks"}:
+                values = values[:MAX_PERIODS]
+            out[column] = values or None
+        return out
+
+
+def name_key(text: str | None) -> str | None:
+    """A name for comparison: accents stripped, case folded, digits and punctuation gone."""
+    if not text:
+        return None
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(_NOT_NAME.sub(" ", plain).split()) or None
+
+
+def split_name(full: str | None, given: str | None, family: str | None) -> tuple[str | None, str | None]:
+    """(given, family) for comparison; a full name alone gives its first word and the rest."""
+    given_key, family_key = name_key(given), name_key(family)
+    if given_key or family_key:
+        return given_key, family_key
+    words = (name_key(full) or "").split()
+    if not words:
+        return None, None
+    return words[0], " ".join(words[1:]) or None
+
+
+def handle_forms(handle: str) -> tuple[str | None, set[str]]:
+    """("darkfox88", {"darkfox"}) for "DarkFox_88": the handle without case and separators, and its
+    cores: letters only, trailing digits dropped and leetspeak undone ("d4rkf0x" → "darkfox"; where
+    a digit stands between letters, also the whole handle undone: "5w1fth4r3" → "swifthare").
+    An IRC-style status ("nick|away") is not part of the handle."""
+    key = _NOT_ALNUM.sub("", handle.split("|", 1)[0].casefold())
+    if not key:
+        return None, set()
+    cores = {_NOT_LETTER.sub("", key.rstrip("0123456789").translate(_UNLEET))}
+    if _LEET_INSIDE.search(key):
+        cores.add(_NOT_LETTER.sub("", key.translate(_UNLEET)))
+    return key, {core for core in cores if len(core) >= 3}
+
+
+def username_handle(value: str) -> str:
+    """The handle of a normalised username ("platform:handle")."""
+    return value.partition(":")[2] or value
+
+
+def email_handle(value: str) -> str:
+    """The local part of an e-mail address without its +tag: people reuse their handle there."""
+    return value.rpartition("@")[0].split("+", 1)[0]
+
+
+def ip_days(
+    ip: str,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    margin: timedelta,
+    limit: int = MAX_DAYS_PER_SIGHTING,
+) -> list[str]:
+    """ "ip|YYYY-MM-DD" for each day of the window widened by margin on each side (clocks of
+    different services disagree by hours), at most `limit` days from its start; none without a time."""
+    if start is None:
+        return []
+    first = (start - margin).date()
+    last = max(first, ((end or start) + margin).date())
+    days = min((last - first).days + 1, limit)
+    return [f"{ip}|{(first + timedelta(days=n)).isoformat()}" for n in range(days)]
+
+
+def ip_weeks(
+    ip: str, start: datetime | None, end: datetime | None, *, limit: int = MAX_WEEKS_PER_SIGHTING
+) -> list[str]:
+    """ "ip|YYYY-Www" for each ISO week within a week of the window: two sightings of an address
+    up to a fortnight apart share one (an ISP lease lasts weeks; then the address goes to someone else)."""
+    if start is None:
+        return []
+    first = (start - WEEK).date()
+    last = max(first, ((end or start) + WEEK).date())
+    weeks: list[str] = []
+    day = first
+    while day <= last and len(weeks) < limit:
+        year, week, _ = day.isocalendar()
+        token = f"{ip}|{year}-W{week:02d}"
+        if token not in weeks:
+            weeks.append(token)
+        day += timedelta(days=1)
+    return weeks
+
+
+def stream_features(
+    session: Session,
+    operation_id: int,
+    *,
+    excluded: Excluded,
+    margin: timedelta = timedelta(hours=12),
+    chunk: int = CHUNK,
+) -> Iterator[list[Features]]:
+    """The operation's person records in pages of `chunk`, each with its sightings' features."""
+    last = 0
+    verdicts: dict[tuple[str, str], bool] = {}
+
+    def skip(selector_type: str, value: str) -> bool:
+        key = (selector_type, value)
+        if key not in verdicts:
+            verdicts[key] = excluded(selector_type, value)
+        return verdicts[key]
+
+    while True:
+        page = session.execute(
+            select(
+                PersonRecord.id,
+                PersonRecord.full_name,
+                PersonRecord.given_name,
+                PersonRecord.family_name,
+                PersonRecord.date_of_birth,
+                PersonRecord.country,
+            )
+            .where(PersonRecord.operation_id == operation_id, PersonRecord.id > last)
+            .order_by(PersonRecord.id)
+            .limit(chunk)
+        ).all()
+        if not page:
+            return
+        rows: dict[int, Features] = {}
+        for record_id, full, given, family, born, country in page:
+            given_key, family_key = split_name(full, given, family)
+            stated = full or " ".join(part for part in (given, family) if part) or None
+            rows[record_id] = Features(
+                record_id, stated, given_key, family_key, _iso(born), country.upper() if country else None
+            )
+        _add_sightings(session, operation_id, page[0][0], page[-1][0], rows, skip, margin)
+        last = page[-1][0]
+        yield list(rows.values())
+
+
+def _iso(born: date | None) -> str | None:
+    return born.isoformat() if born else None
+
+
+def _add_sightings(
+    session: Session,
+    operation_id: int,
+    first: int,
+    last: int,
+    rows: dict[int, Features],
+    skip: Excluded,
+    margin: timedelta,
+) -> None:
+    sightings = session.execute(
+        select(
+            Sighting.person_record_id,
+            Sighting.selector_type,
+            Sighting.value,
+            Sighting.flags,
+            Sighting.possible_proxy,
+            Sighting.observed_from,
+            Sighting.observed_to,
+        ).where(
+            Sighting.person_record_id >= first,
+            Sighting.person_record_id <= last,
+            Sighting.operation_id == operation_id,
+            Sighting.selector_type.in_(SELECTORS),
+        )
+    )
+    for record_id, selector_type, value, flags, proxy, start, end in sightings:
+        row = rows.get(record_id) if record_id is not None else None
+        if row is None:
+            continue
+        if selector_type == "ip":
+            if proxy or EXCLUDED_IP_FLAGS.intersection(flags or ()) or skip("ip", value):
+                continue
+            row.ips.add(value)
+            row.ip_days.update(ip_days(value, start, end, margin=margin))
+            row.ip_weeks.update(ip_weeks(value, start, end))
+        elif skip(selector_type, value):
+            continue
+        elif selector_type == "phone":
+            row.phones.add(value)
+        else:
+            if selector_type == "email":
+                row.emails.add(value)
+                key, cores = handle_forms(email_handle(value))
+            else:
+                row.usernames.add(value)
+                key, cores = handle_forms(username_handle(value))
+            if key:
+                row.handles.add(key)
+                if key[-1].isdigit():
+                    row.numbered_cores.add(_NOT_LETTER.sub("", key.rstrip("0123456789").translate(_UNLEET)))
+            row.handle_cores.update(cores)
+
+
+def to_arrow(rows: Sequence[Features]) -> pa.Table:
+    """The rows as a table of SCHEMA."""
+    columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+    for row in rows:
+        for name in ("unique_id", "name", "given_name", "family_name", "dob", "country"):
+            columns[name].append(getattr(row, name))
+        for column, values in row.arrays().items():
+            columns[column].append(values)
+    return pa.Table.from_pydict(columns, schema=SCHEMA)
+
+
+def load_features(
+    con: Any,
+    table: str,
+    session: Session,
+    operation_id: int,
+    *,
+    excluded: Excluded,
+    max_records: int,
+    margin: timedelta = timedelta(hours=12),
+    chunk: int = CHUNK,
+) -> int:
+    """Create DuckDB table `table` with the operation's features; returns its number of rows.
+
+    A value held by more than max_records records (for IP-days: an address) is over-correlating,
+    as in exact correlation: it is left out of the arrays and of blocking."""
+    con.register("_features_chunk", to_arrow([]))
+    con.execute("CREATE OR REPLACE TEMP TABLE _features AS SELECT * FROM _features_chunk")
+    count = 0
+    for rows in stream_features(session, operation_id, excluded=excluded, margin=margin, chunk=chunk):
+        con.register("_features_chunk", to_arrow(rows))
+        con.execute("INSERT INTO _features SELECT * FROM _features_chunk")
+        count += len(rows)
+    con.unregister("_features_chunk")
+    for column in ARRAYS:
+        key = "split_part(v, '|', 1)" if column in {"ip_days", "ip_weeks"} else "v"
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _kept_{column} AS
+            WITH flat AS (SELECT unique_id, unnest({column}) AS v FROM _features),
+            held AS (SELECT {key} AS k FROM flat GROUP BY k HAVING count(DISTINCT unique_id) <= {max_records})
+            SELECT unique_id, list(v ORDER BY v) AS vals
+            FROM flat JOIN held ON held.k = {key} GROUP BY unique_id
+            """
+        )
+    tagged = " UNION ALL ".join(
+        f"SELECT unique_id, '{tag}:' || unnest(vals) AS token FROM _kept_{c}"
+        for c, tag in _TOKEN_TAGS.items()
+    )
+    joins = " ".join(f"LEFT JOIN _kept_{c} ON _kept_{c}.unique_id = f.unique_id" for c in ARRAYS)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {table} AS
+        SELECT f.* EXCLUDE ({", ".join(SELECTOR_ARRAYS)}),
+            {", ".join(f"_kept_{c}.vals AS {c}" for c in SELECTOR_ARRAYS)},
+            b.tokens AS block_tokens,
+            list_min(_kept_emails.vals) AS first_email,
+            list_min(_kept_handles.vals) AS first_handle,
+            list_min(_kept_ips.vals) AS first_ip
+        FROM _features f {joins}
+        LEFT JOIN (
+            SELECT unique_id, list(token ORDER BY token) AS tokens FROM ({tagged}) GROUP BY unique_id
+        ) b ON b.unique_id = f.unique_id
+        """
+    )
+    con.execute("DROP TABLE _features")
+    for column in ARRAYS:
+        con.execute(f"DROP TABLE _kept_{column}")
+    return count

@@ -1,0 +1,220 @@
+"""Running the person model on Splink: DuckDB in memory (default), or Spark local for national scale.
+
+Features are always built in one in-memory DuckDB connection per run (linkage.features); the
+Spark engine then reads them from Arrow. Training and scoring are the same code on both engines.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+from splink import DuckDBAPI, Linker
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from caseweave.errors import Invalid
+from caseweave.linkage import splink_settings as model
+
+ENGINES = ("duckdb", "spark")
+U_MAX_PAIRS = 1e6  # random pairs for the u probabilities
+EM_MAX_PAIRS = 5e6  # blocked pairs per EM session, for operations of more than EM_SAMPLE_ABOVE records
+EM_SAMPLE_ABOVE = 200_000
+M_FLOOR = 0.005  # no level is impossible for one person (typos, moves, new accounts): see complete()
+SPARK_MEMORY = "4g"
+RECORDS = "records"  # the features table
+_QUIET = logging.ERROR  # Splink warns of levels a small operation never shows; complete() fills them
+
+
+class NotTrainable(Exception):
+    """The operation's records give Splink nothing to learn from (too few, or no pairs)."""
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    a_id: int
+    b_id: int
+    match_weight: float
+    match_probability: float
+    contributions: dict[str, dict[str, Any]]
+
+
+class Engine:
+    """One run's backend: the DuckDB connection holding the features, and Splink's API for the
+    engine that scores them (DuckDB itself, or a Spark session reading the features)."""
+
+    def __init__(self, name: str, con: duckdb.DuckDBPyConnection, api: Any) -> None:
+        self.name, self.con, self.api = name, con, api
+        self._tables = 0
+        self._spark_records: Any = None
+
+    @property
+    def dialect(self) -> str:
+        return "spark" if self.name == "spark" else "duckdb"
+
+    def frame(self, where: str | None = None) -> SplinkDataFrame:
+        """The features (or those matching a SQL condition) as a table of the engine: a DuckDB view,
+        or a Spark frame read once from DuckDB through Arrow."""
+        self._tables += 1
+        name = f"{RECORDS}_{self._tables}"
+        if self.name == "spark":
+            if self._spark_records is None:
+                table = self.con.sql(f"SELECT * FROM {RECORDS}").to_arrow_table()
+                self._spark_records = self.api.spark.createDataFrame(table)
+            frame = self._spark_records if where is None else self._spark_records.filter(where)
+            return self.api.register(frame, dataset_display_name=name)  # type: ignore[no-any-return]
+        condition = f" WHERE {where}" if where else ""
+        self.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {RECORDS}{condition}")
+        return self.api.register(name)  # type: ignore[no-any-return]
+
+
+@contextmanager
+def open_engine(name: str) -> Iterator[Engine]:
+    """An in-memory DuckDB connection, and for "spark" a local[2] session (stopped afterwards)."""
+    if name not in ENGINES:
+        raise Invalid(f"unknown engine {name!r}", field="engine", hint=" or ".join(ENGINES))
+    con = duckdb.connect(":memory:")
+    try:
+        if name == "duckdb":
+            yield Engine(name, con, DuckDBAPI(connection=con))
+            return
+        with _spark() as api:
+            yield Engine(name, con, api)
+    finally:
+        con.close()
+
+
+@contextmanager
+def _spark() -> Iterator[Any]:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise Invalid(
+            "the spark engine needs pyspark",
+            field="engine",
+            hint="pip install 'caseweave[spark]' (and Java 17)",
+        ) from None
+    from splink import SparkAPI
+    from splink.backends.spark import similarity_jar_location
+
+    with tempfile.TemporaryDirectory(prefix="caseweave-spark-") as scratch:
+        spark = (
+            SparkSession.builder.master("local[2]")
+            .appName("caseweave-linkage")
+            .config("spark.jars", similarity_jar_location())  # Jaro-Winkler and friends as UDFs
+            .config("spark.sql.shuffle.partitions", "8")  # the default 200 crawls on one machine
+            .config("spark.default.parallelism", "8")
+            .config("spark.driver.memory", SPARK_MEMORY)
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.local.dir", scratch)
+            .config("spark.sql.warehouse.dir", f"{scratch}/warehouse")
+            .getOrCreate()
+        )
+        try:
+            spark.sparkContext.setLogLevel("ERROR")
+            spark.sparkContext.setCheckpointDir(f"{scratch}/checkpoints")
+            yield SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
+        finally:
+            spark.stop()
+
+
+def train(engine: Engine, records: int) -> dict[str, Any]:
+    """Train the person model on the features; returns Splink's model dict, completed and checked."""
+    # Sampling the blocked pairs only pays at national scale; below it, EM's sample of a small
+    # block can drive an m probability under float range (Splink then refuses the session).
+    em_max_pairs = EM_MAX_PAIRS if records > EM_SAMPLE_ABOVE else None
+    linker = Linker(engine.frame(), model.settings_creator(), log_level=_QUIET)
+    training = linker.training
+    try:
+        training.estimate_probability_two_random_records_match(model.PRIOR_RULES, recall=model.PRIOR_RECALL)
+    except (ValueError, ZeroDivisionError) as error:
+        raise NotTrainable(f"no record pairs to estimate the prior from ({error})") from None
+    prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+    if not 0 < prior < 1:
+        raise NotTrainable("no two records share a name and date of birth, or a handle")
+    training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=1)
+    sessions = 0
+    for rule in model.EM_BLOCKING:
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
+            )
+        except Exception as error:  # Splink raises assorted errors where a block holds too little
+            logging.getLogger(__name__).warning("EM session %s skipped: %s", rule, error)
+            continue
+        sessions += 1
+    if not sessions:
+        raise NotTrainable("no blocked pairs to estimate the m probabilities from")
+    sampled = min(U_MAX_PAIRS, records * (records - 1) / 2)
+    return model.check_model(complete(linker.misc.save_model_to_json(), sampled), engine.dialect)
+
+
+def complete(trained: dict[str, Any], sampled_pairs: float) -> dict[str, Any]:
+    """Give every level usable parameters. EM drives the m of a level it never saw a match in to 0
+    (a weight of -100 that no other evidence outweighs): m is at least M_FLOOR, renormalised. A
+    level no random pair reached gets u = 1 / the pairs sampled (it is at most that rare)."""
+    for comparison in trained["comparisons"]:
+        levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+        for lvl in levels:
+            lvl["m_probability"] = max(float(lvl.get("m_probability") or 0.0), M_FLOOR)
+            if not lvl.get("u_probability"):
+                lvl["u_probability"] = 1 / max(sampled_pairs, 1.0)
+        total = sum(lvl["m_probability"] for lvl in levels)
+        for lvl in levels:
+            lvl["m_probability"] /= total
+    return trained
+
+
+def scoring_linker(engine: Engine, trained: dict[str, Any], records: SplinkDataFrame) -> Linker:
+    """A linker with this code's comparisons and the trained parameters (raises on a bad model)."""
+    return Linker(records, model.with_parameters(trained, engine.dialect), log_level=_QUIET)
+
+
+def predict(
+    engine: Engine, linker: Linker, new_ids: Sequence[int] | None, *, threshold: float
+) -> list[ScoredPair]:
+    """Pairs at or above the match weight threshold: all blocked pairs of the operation (new_ids
+    None), or the new records against all others and among themselves."""
+    labels = model.level_labels(model.settings_creator().create_settings_dict(engine.dialect))
+    if new_ids is None:
+        frames = [linker.inference.predict(threshold_match_weight=threshold, warning_mode="never")]
+    else:
+        for column in model.TF_COLUMNS:
+            linker.table_management.compute_tf_table(column)
+        ids = ", ".join(str(int(i)) for i in new_ids)
+        new = engine.frame(f"unique_id IN ({ids})")
+        old = engine.frame(f"unique_id NOT IN ({ids})")
+        frames = [
+            linker.inference.predict_between(
+                old, new, threshold_match_weight=threshold, warning_mode="never"
+            ),
+            linker.inference.predict_within(new, threshold_match_weight=threshold, warning_mode="never"),
+        ]
+    pairs: dict[tuple[int, int], ScoredPair] = {}
+    for frame in frames:
+        for pair in _read(frame, labels):
+            pairs[(pair.a_id, pair.b_id)] = pair
+    return sorted(pairs.values(), key=lambda p: (p.a_id, p.b_id))
+
+
+def _read(frame: SplinkDataFrame, labels: dict[str, dict[int, str]]) -> Iterator[ScoredPair]:
+    columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+    for name in labels:
+        columns += [f"gamma_{name}", f"mw_{name}"]
+        if name in model.TF_COLUMNS:
+            columns.append(f"mw_tf_adj_{name}")
+    for row in frame.query_sql(f"SELECT {', '.join(columns)} FROM {{this}}").as_record_list():
+        a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
+        parts: dict[str, dict[str, Any]] = {}
+        for name, levels in labels.items():
+            gamma = int(row[f"gamma_{name}"])
+            if gamma == -1:
+                continue  # one of the records lacks the field: no evidence either way
+            weight = float(row[f"mw_{name}"]) + float(row.get(f"mw_tf_adj_{name}") or 0.0)
+            parts[name] = {"level": levels.get(gamma, str(gamma)), "match_weight": round(weight, 3)}
+        yield ScoredPair(a, b, float(row["match_weight"]), float(row["match_probability"]), parts)
