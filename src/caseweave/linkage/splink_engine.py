@@ -10,6 +10,7 @@ import logging
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,11 +141,15 @@ def train(engine: Engine, records: int) -> dict[str, Any]:
     training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=1)
     sessions = 0
     for rule in model.EM_BLOCKING:
+        # A session removes the comparisons its blocking rule fixes and puts them back only when
+        # it succeeds: keep the model as it was, to restore it if the session fails.
+        before = deepcopy(linker._settings_obj.core_model_settings)
         try:
             training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
             )
         except Exception as error:  # Splink raises assorted errors where a block holds too little
+            linker._settings_obj.core_model_settings = before
             logging.getLogger(__name__).warning("EM session %s skipped: %s", rule, error)
             continue
         sessions += 1
