@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from the repository root: bench/ and tests/ import
     sys.path.insert(0, str(ROOT))
 
-from bench._support import AGENCIES, World, new_referral, person_row, sighting_rows  # noqa: E402
-
-CHUNK = 5000  # persons per bulk insert and commit (50,000 sightings): memory stays flat
-TABLES = ("person_records", "sightings")
+from bench._support import AGENCIES, World, load, new_referral  # noqa: E402
 
 
 def _rss_mb() -> float:
@@ -62,188 +58,6 @@ def _summary(values: list[float]) -> dict[str, float]:
         "max": max(values),
         "min": min(values),
     }
-
-
-# --- load: the operation, the stored referrals, N sightings, one full run -------------------------
-
-
-def _secondary_indexes(session: Any, table: str) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the table's plain indexes, as the migrations made them."""
-    from sqlalchemy import text
-
-    if session.get_bind().dialect.name == "postgresql":
-        query = (
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
-        )
-    else:
-        query = (
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"
-        )
-    return [(name, sql) for name, sql in session.execute(text(query), {"t": table})]
-
-
-def load(url: str, world: World, profile: Path | None = None) -> dict[str, Any]:
-    from sqlalchemy import func, select, text
-
-    from caseweave.actor import Actor
-    from caseweave.config import Settings
-    from caseweave.db.bulk import bulk_insert
-    from caseweave.db.runtime import Database
-    from caseweave.intake.models import PersonRecord, Sighting
-    from caseweave.intake.service import import_referral
-    from caseweave.linkage.service import link_operation
-    from caseweave.operations import service as ops
-
-    self_check(world)
-    settings = Settings(database_url=url)
-    db = Database.open(settings)
-    postgres = db.engine.dialect.name == "postgresql"
-    operator = Actor.cli()
-    started = time.perf_counter()
-    with db.transaction() as session:
-        for code, country, _, _ in AGENCIES:
-            ops.add_agency(
-                session,
-                operator,
-                code=code,
-                name=f"{code} bench",
-                country=country,
-                kind="police",
-                contact_point=f"desk@{code.lower()}.example",
-            )
-        op = ops.create_operation(
-            session,
-            operator,
-            name="Bench linkage",
-            lead_agency=AGENCIES[0][0],
-            start_date=date.today() - timedelta(days=400),
-        )
-        for code, *_ in AGENCIES[1:]:
-            ops.add_membership(
-                session,
-                operator,
-                op.id,
-                agency=code,
-                role="partner",
-                joined_on=date.today() - timedelta(days=400),
-            )
-        op_id = op.id
-    referral_ids: list[int] = []
-    for referral in range(world.referrals):
-        code = AGENCIES[world.agency_of_referral(referral)][0]
-        header = "platform,account_id,username,email\n"
-        data = f"{header}chatapp,seed{referral},seed_{referral},seed{referral}@{code.lower()}.example\n"
-        with db.transaction() as session:
-            outcome = import_referral(
-                session, operator, op_id, io.BytesIO(data.encode()), f"return-{referral}.csv", agency=code
-            )
-            referral_ids.append(outcome.referral.id)
-    with db.transaction() as session:
-        dropped = {table: _secondary_indexes(session, table) for table in TABLES}
-        for statements in dropped.values():
-            for name, _ in statements:
-                session.execute(text(f'DROP INDEX "{name}"'))
-        first_id = (session.scalar(select(func.max(PersonRecord.id))) or 0) + 1
-    agency_ids: dict[int, int] = {}
-    with db.transaction() as session:
-        for n, (code, *_) in enumerate(AGENCIES):
-            agency_ids[n] = ops.agency_by_code(session, code).id
-    persons_table = PersonRecord.metadata.tables[PersonRecord.__tablename__]
-    sightings_table = Sighting.metadata.tables[Sighting.__tablename__]
-    insert_started = time.perf_counter()
-    for start in range(0, world.persons, CHUNK):
-        people, seen = [], []
-        for index in range(start, min(start + CHUNK, world.persons)):
-            person = world.person(index)
-            common = {
-                "operation_id": op_id,
-                "owner_agency_id": agency_ids[person.agency],
-                "tlp": "AMBER",
-                "referral_id": referral_ids[person.referral],
-            }
-            people.append(person_row(person, first_id + index, common))
-            seen.extend(sighting_rows(person, first_id + index, common))
-        with db.transaction() as session:
-            bulk_insert(session, persons_table, people)
-            bulk_insert(session, sightings_table, seen)
-        if start // CHUNK % 20 == 0:
-            done = start + len(people)
-            rate = done * 10 / (time.perf_counter() - insert_started)
-            print(f"  loaded {done * 10:,} sightings ({rate:,.0f}/s)", file=sys.stderr, flush=True)
-    inserted = time.perf_counter() - insert_started
-    index_started = time.perf_counter()
-    with db.transaction() as session:
-        for statements in dropped.values():
-            for _, create in statements:
-                session.execute(text(create))
-        if postgres:
-            session.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('person_records', 'id'), "
-                    "(SELECT max(id) FROM person_records))"
-                )
-            )
-    indexed = time.perf_counter() - index_started
-    if postgres:  # what autovacuum would do after a load this size; SQLite runs without statistics
-        _vacuum_analyze(db.engine)
-    loaded = time.perf_counter() - started
-    print(f"  loaded in {loaded:.0f} s; full linkage run…", file=sys.stderr, flush=True)
-    full_started = time.perf_counter()
-    profiler = cProfile.Profile() if profile else None
-    with db.transaction() as session:
-        if profiler:
-            profiler.enable()
-        summary = link_operation(session, operator, settings, op_id, full=True, use_model=False)
-        if profiler:
-            profiler.disable()
-    full = time.perf_counter() - full_started
-    if profiler and profile:
-        profiler.dump_stats(str(profile / "full.prof"))
-    if postgres:
-        _vacuum_analyze(db.engine)
-    with db.transaction() as session:
-        stored = session.scalar(select(func.count()).select_from(Sighting)) or 0
-    db.close()
-    return {
-        "operation_id": op_id,
-        "sightings": stored,
-        "persons": world.persons,
-        "referrals": world.referrals,
-        "insert_s": inserted,
-        "index_s": indexed,
-        "load_s": loaded,
-        "full_run_s": full,
-        "full_profiled": profiler is not None,
-        "full_subjects": summary.subjects,
-        "full_selector_links": summary.selector_links,
-        "full_alerts": summary.alerts_new,
-        "full_over_correlating": len(summary.over_correlating),
-    }
-
-
-def self_check(world: World, people: int = 300) -> None:
-    """The generated values are what the importers would store, and none is excluded from linking."""
-    from caseweave.linkage.correlation import excluded_because
-    from caseweave.linkage.warninglist_match import WarninglistMatcher
-    from caseweave.linkage.warninglists import bundled_lists
-    from caseweave.selectors import normalise
-
-    matcher = WarninglistMatcher(parsed.spec for parsed in bundled_lists())
-    for index in range(0, world.persons, max(1, world.persons // people)):
-        for row in sighting_rows(world.person(index), 0, {}):
-            kind, value = row["selector_type"], row["value"]
-            platform = row["platform"] if kind == "username" else None
-            normalised = normalise(kind, value, platform=platform)
-            if kind == "username":
-                normalised = normalise(kind, value.partition(":")[2], platform=row["platform"])
-            assert (normalised.value, sorted(normalised.flags)) == (value, row["flags"]), (row, normalised)
-            assert excluded_because(kind, value, matcher) is None, row
-
-
-def _vacuum_analyze(engine: Any) -> None:
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("VACUUM ANALYZE")
 
 
 # --- the rounds: new referrals, ours and raw ------------------------------------------------------
@@ -434,6 +248,8 @@ def _spawn(phase: str, url: str, state: Path, profile: Path | None = None) -> di
 
 def bench_engine(engine: str, url: str, args: argparse.Namespace, workdir: Path) -> None:
     world = World(args.sightings // 10, args.per_referral)
+    if world.referrals < 2:  # new referrals match people of another agency: two stored referrals at least
+        raise SystemExit("--sightings must be at least 20 x --per-referral (two stored referrals)")
     rounds = []
     profiled = args.rounds if args.profile else 0
     for n in range(args.warmup + args.rounds + profiled):

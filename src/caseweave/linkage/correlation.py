@@ -275,8 +275,11 @@ def store_links(session: Session, run_id: int | None, result: CorrelationResult)
     if result.person_record_ids is None:
         session.execute(delete(Link).where(scope))
     else:
+        # `+ 0` as in _held: SQLite, without statistics, would read all of the operation's links
+        # through ix_links_operation_id instead of the few of these records (ix_links_pair, ix_links_b).
+        held = and_(Link.kind == "selector", (Link.operation_id + 0) == result.operation_id)
         for chunk in _chunks(sorted(result.person_record_ids)):
-            session.execute(delete(Link).where(scope, or_(Link.a_id.in_(chunk), Link.b_id.in_(chunk))))
+            session.execute(delete(Link).where(held, or_(Link.a_id.in_(chunk), Link.b_id.in_(chunk))))
     rows = [
         {
             "operation_id": result.operation_id,
