@@ -8,8 +8,9 @@ tuples to the driver, inside the session's open transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Dialect
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 Processor = Callable[[Any], Any] | None
+T = TypeVar("T")
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -78,3 +80,10 @@ def _defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
         elif getattr(default, "is_callable", False):
             values[column.name] = arg(None)  # SQLAlchemy wraps zero-argument callables to take a context
     return values
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """items in lists of at most size: IN lists and batches kept inside every engine's parameter limit."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -21,13 +21,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import combinations, islice
+from itertools import combinations
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from caseweave.db.bulk import bulk_insert
+from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import Sighting
 from caseweave.linkage.models import Link
 from caseweave.linkage.warninglist_match import WarninglistMatcher
@@ -129,12 +129,6 @@ def excluded_because(selector_type: str, value: str, matcher: WarninglistMatcher
     return matcher.match(selector_type, value)
 
 
-def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, _CHUNK)):
-        yield chunk
-
-
 def _held(operation_id: int) -> Any:
     """Sightings of the operation tied to a person record, found through another index (selector or
     person record): SQLite, without statistics, would otherwise read the whole operation's sightings
@@ -156,7 +150,7 @@ def _shared_in_operation(session: Session, operation_id: int) -> dict[tuple[str,
 
 def _values_of(session: Session, operation_id: int, given: frozenset[int]) -> dict[str, set[str]]:
     values: dict[str, set[str]] = defaultdict(set)
-    for chunk in _chunks(sorted(given)):
+    for chunk in chunks(sorted(given), _CHUNK):
         query = (
             select(Sighting.selector_type, Sighting.value)
             .where(_held(operation_id), Sighting.person_record_id.in_(chunk))
@@ -171,7 +165,7 @@ def _counts(session: Session, operation_id: int, values: dict[str, set[str]]) ->
     """Distinct person records holding each value in the operation (through the selector index)."""
     counts: dict[tuple[str, str], int] = {}
     for selector_type, held in values.items():
-        for chunk in _chunks(sorted(held)):
+        for chunk in chunks(sorted(held), _CHUNK):
             query = (
                 select(Sighting.value, func.count(distinct(Sighting.person_record_id)))
                 .where(
@@ -199,7 +193,7 @@ def _rows(
         Sighting.possible_proxy,
     )
     for selector_type, values in sorted(candidates.items()):
-        for chunk in _chunks(sorted(values)):
+        for chunk in chunks(sorted(values), _CHUNK):
             query = select(*columns).where(
                 _held(operation_id), Sighting.selector_type == selector_type, Sighting.value.in_(chunk)
             )
@@ -278,7 +272,7 @@ def store_links(session: Session, run_id: int | None, result: CorrelationResult)
         # `+ 0` as in _held: SQLite, without statistics, would read all of the operation's links
         # through ix_links_operation_id instead of the few of these records (ix_links_pair, ix_links_b).
         held = and_(Link.kind == "selector", (Link.operation_id + 0) == result.operation_id)
-        for chunk in _chunks(sorted(result.person_record_ids)):
+        for chunk in chunks(sorted(result.person_record_ids), _CHUNK):
             session.execute(delete(Link).where(held, or_(Link.a_id.in_(chunk), Link.b_id.in_(chunk))))
     rows = [
         {

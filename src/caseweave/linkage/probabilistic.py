@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from caseweave.config import Settings
-from caseweave.db.bulk import bulk_insert
+from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage import model_store
 from caseweave.linkage.features import load_features
@@ -128,8 +128,7 @@ def store_links(
     if new_ids is None:
         session.execute(delete(Link).where(Link.operation_id == operation_id, probabilistic))
     else:
-        for start in range(0, len(new_ids), _CHUNK):
-            chunk = new_ids[start : start + _CHUNK]
+        for chunk in chunks(new_ids, _CHUNK):
             session.execute(
                 delete(Link).where(probabilistic, or_(Link.a_id.in_(chunk), Link.b_id.in_(chunk)))
             )

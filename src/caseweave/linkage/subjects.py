@@ -16,11 +16,13 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from caseweave.db.base import utcnow
+from caseweave.db.bulk import chunks
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage.clustering import Conflict, Edge, JudgedPair, Refusal, cluster
 from caseweave.linkage.models import Alert, Judgement, Link, LinkageRun, Subject, SubjectEvent, SubjectMember
 from caseweave.linkage.stable_ids import assign
 
+BATCH = 5000  # ids per IN list and rows per insert
 SELECTOR_STRENGTH = 1000.0  # above any match weight: a shared selector is the strongest evidence
 
 
@@ -51,8 +53,7 @@ def scope_of(session: Session, operation_id: int, seeds: Iterable[int] | None) -
     while frontier:
         batch = list(frontier)
         linked: set[int] = set()
-        for start in range(0, len(batch), 5000):
-            part = batch[start : start + 5000]
+        for part in chunks(batch, BATCH):
             for a, b in session.execute(
                 select(Link.a_id, Link.b_id).where(or_(Link.a_id.in_(part), Link.b_id.in_(part)))
             ):
@@ -87,8 +88,8 @@ def recluster(
     new_subject.name_them()
     wanted = sorted({*assignment.subject_of_cluster, *assignment.retired, *previous.values()})
     by_public: dict[str, Subject] = {}
-    for start in range(0, len(wanted), 5000):  # a full run names every subject: past any IN limit
-        named = select(Subject).where(Subject.public_id.in_(wanted[start : start + 5000]))
+    for names in chunks(wanted, BATCH):  # a full run names every subject: past any IN limit
+        named = select(Subject).where(Subject.public_id.in_(names))
         by_public.update((subject.public_id, subject) for subject in session.scalars(named))
     now = utcnow()
     members: list[dict[str, int]] = []
@@ -97,11 +98,10 @@ def recluster(
         members.extend(
             {"person_record_id": r, "subject_id": subject.id, "operation_id": run.operation_id} for r in group
         )
-    for start in range(0, len(records), 5000):
-        part = records[start : start + 5000]
+    for part in chunks(records, BATCH):
         session.execute(delete(SubjectMember).where(SubjectMember.person_record_id.in_(part)))
-    for start in range(0, len(members), 5000):
-        session.execute(insert(SubjectMember), members[start : start + 5000])
+    for rows in chunks(members, BATCH):
+        session.execute(insert(SubjectMember), rows)
     for public_id, status in assignment.retired.items():
         subject = by_public[public_id]
         subject.status, subject.updated_at = status, now
@@ -147,8 +147,7 @@ def _evidence(
     edges: list[Edge] = []
     judged: list[JudgedPair] = []
     shared_ips: dict[tuple[int, int], set[str]] = {}
-    for start in range(0, len(records), 5000):
-        part = records[start : start + 5000]
+    for part in chunks(records, BATCH):
         for link in session.execute(
             select(
                 Link.a_id,
@@ -185,8 +184,7 @@ def _evidence(
 def _previous(session: Session, records: Sequence[int]) -> tuple[dict[int, str], dict[str, int]]:
     previous: dict[int, str] = {}
     ages: dict[str, int] = {}
-    for start in range(0, len(records), 5000):
-        part = records[start : start + 5000]
+    for part in chunks(records, BATCH):
         for record_id, public_id, subject_id in session.execute(
             select(SubjectMember.person_record_id, Subject.public_id, Subject.id)
             .join(Subject, Subject.id == SubjectMember.subject_id)
