@@ -108,7 +108,7 @@ def run_ours(
             spent.clear()
             if profiler and spec["phase"] == "profiled":
                 profiler.enable()
-            linked = link_after_import(session, actor, db.settings, operation_id)
+            linked = link_after_import(session, actor, db.settings, outcome.referral)
             if profiler:
                 profiler.disable()
             done, cpu = time.perf_counter(), time.process_time() - cpu

@@ -78,7 +78,7 @@ def import_file(
                         err_console.print(f"  {_record(error)}", highlight=False, soft_wrap=True)
                 raise
         referral = outcome.referral
-        linked = link_after_import(session, actor, db.settings, op.id) if outcome.created else None
+        linked = link_after_import(session, actor, db.settings, referral) if outcome.created else None
     if not outcome.created:
         console.print(f"{escape(path.name)} was already imported as referral {referral.id}; nothing added")
         _print_amendment(outcome.amendment, referral.id)

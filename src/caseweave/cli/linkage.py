@@ -46,10 +46,11 @@ def link(
 
 def print_summary(summary: RunSummary) -> None:
     events = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.events.items())) or "no change"
+    subjects = "" if summary.subjects is None else f"{summary.subjects} active subjects; "
     console.print(
         f"linkage run {summary.run_id} ({summary.mode}): {summary.records} record(s) linked, "
         f"{summary.selector_links} selector link(s), {summary.probabilistic_links} probabilistic; "
-        f"{summary.scope} re-clustered: {events}; {summary.subjects} active subjects; "
+        f"{summary.scope} re-clustered: {events}; {subjects}"
         f"alerts: {summary.alerts_new} new, {summary.alerts_updated} updated",
         highlight=False,
     )

@@ -56,7 +56,7 @@ def upload_referral(
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
     else:
-        run = link_after_import(session, actor, settings, outcome.referral.operation_id)
+        run = link_after_import(session, actor, settings, outcome.referral)
         linked = run if isinstance(run, str) else f"linkage run {run.run_id}: {run.alerts_new} new alert(s)"
     return ImportOut(
         linkage=linked,

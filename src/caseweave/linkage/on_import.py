@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from caseweave.actor import Actor
 from caseweave.config import Settings
 from caseweave.errors import CaseweaveError
+from caseweave.intake.models import PersonRecord, Referral
 from caseweave.linkage.models import LinkageModel
 from caseweave.linkage.service import RunSummary, link_operation
 
@@ -23,9 +24,12 @@ log = logging.getLogger(__name__)
 
 
 def link_after_import(
-    session: Session, actor: Actor, settings: Settings, operation_id: int
+    session: Session, actor: Actor, settings: Settings, referral: Referral
 ) -> RunSummary | str:
-    """The run's summary, or why linking failed (the import stands either way)."""
+    """The run's summary, or why linking failed (the import stands either way). Only the referral's
+    own person records are linked: records an earlier failed run left unlinked wait for `caseweave link`."""
+    operation_id = referral.operation_id
+    seeds = list(session.scalars(select(PersonRecord.id).where(PersonRecord.referral_id == referral.id)))
     trained = session.scalar(
         select(LinkageModel.id).where(
             LinkageModel.operation_id == operation_id, LinkageModel.active.is_(True)
@@ -33,7 +37,9 @@ def link_after_import(
     )
     try:
         with session.begin_nested():
-            return link_operation(session, actor, settings, operation_id, use_model=trained is not None)
+            return link_operation(
+                session, actor, settings, operation_id, use_model=trained is not None, seeds=seeds
+            )
     except (CaseweaveError, SQLAlchemyError, ValueError, RuntimeError) as error:
         log.exception("linking after import failed")
         return f"imported, but not yet linked ({type(error).__name__}: {error}); run `caseweave link`"

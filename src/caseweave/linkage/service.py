@@ -1,7 +1,8 @@
 """One linkage run: exact correlation, probabilistic links, clustering into subjects, alerts.
 
-Incremental (the default) links the person records that belong to no subject yet — a new
-referral's — against everything stored, then re-clusters only the subjects they touch. `full`
+Incremental (the default) links the person records that belong to no subject yet — or the given
+seeds, a new referral's — against everything stored, then re-clusters only the subjects they touch.
+`full`
 re-runs everything (and retrains the probabilistic model). Each run is recorded (linkage_runs)
 and audited; it reports over-correlating values and conflicting judgements instead of hiding them.
 """
@@ -42,7 +43,9 @@ class RunSummary:
     probabilistic_links: int
     scope: int  # person records re-clustered
     events: dict[str, int] = field(default_factory=dict)
-    subjects: int = 0  # active subjects in the operation after the run
+    # Active subjects in the operation after the run; None on a seeded run (an import's), where
+    # counting millions of subjects would cost more than the run itself.
+    subjects: int | None = None
     alerts_new: int = 0
     alerts_updated: int = 0
     over_correlating: list[OverCorrelating] = field(default_factory=list)
@@ -126,7 +129,7 @@ def link_operation(
         probabilistic_links=predicted.links,
         scope=outcome.scope,
         events=outcome.events,
-        subjects=_active_subjects(session, operation_id),
+        subjects=None if seeds is not None else _active_subjects(session, operation_id),
         alerts_new=sum(1 for change in changes if change.created),
         alerts_updated=sum(1 for change in changes if not change.created),
         over_correlating=correlation.over_correlating,
