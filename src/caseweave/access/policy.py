@@ -34,16 +34,18 @@ class Viewer:
     roles: frozenset[str]
 
 
+def joined(agency_id: int, operation_id: Any, today: date | None = None) -> ColumnElement[bool]:
+    """The membership row that makes `agency_id` part of the operation: joined on or before today."""
+    return and_(
+        Membership.operation_id == operation_id,
+        Membership.agency_id == agency_id,
+        Membership.joined_on <= (today or date.today()),
+    )
+
+
 def member_of_operation(agency_id: int, operation_id: Any, today: date | None = None) -> ColumnElement[bool]:
     """True where `agency_id` has joined the operation (on or before today)."""
-    on = today or date.today()
-    return exists(
-        select(Membership.id).where(
-            Membership.operation_id == operation_id,
-            Membership.agency_id == agency_id,
-            Membership.joined_on <= on,
-        )
-    )
+    return exists(select(Membership.id).where(joined(agency_id, operation_id, today)))
 
 
 def visible(model: Any, viewer: Viewer | None) -> ColumnElement[bool]:

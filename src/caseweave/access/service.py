@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import CASE_WRITERS, TLP, WRITING_MEMBERS, Role
+from caseweave.access.policy import joined
 from caseweave.access.records import Release
 from caseweave.actor import Actor
 from caseweave.auth.models import User
@@ -17,13 +17,7 @@ from caseweave.operations.models import Agency, Membership, Operation
 
 
 def membership_of(session: Session, operation_id: int, agency_id: int) -> Membership | None:
-    return session.scalar(
-        select(Membership).where(
-            Membership.operation_id == operation_id,
-            Membership.agency_id == agency_id,
-            Membership.joined_on <= date.today(),
-        )
-    )
+    return session.scalar(select(Membership).where(joined(agency_id, operation_id)))
 
 
 def visible_operation(session: Session, actor: Actor, operation_id: int) -> Operation:
