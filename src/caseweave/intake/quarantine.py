@@ -29,6 +29,7 @@ from caseweave.access.records import Release
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.db.base import utcnow
+from caseweave.db.bulk import chunks
 from caseweave.errors import Conflict, Forbidden, Invalid, NotFound
 from caseweave.intake import quarantine_lines as lines
 from caseweave.intake.models import QuarantinedRecord, Referral
@@ -71,8 +72,8 @@ def store(
         }
         for error in errors
     ]
-    for start in range(0, len(rows), BATCH):
-        session.execute(insert(cast(Table, QuarantinedRecord.__table__)), rows[start : start + BATCH])
+    for batch in chunks(rows, BATCH):
+        session.execute(insert(cast(Table, QuarantinedRecord.__table__)), batch)
 
 
 def _referral(session: Session, actor: Actor, referral_id: int, field: str = "referral_id") -> Referral:
@@ -322,18 +323,17 @@ def _resolve(
     now = utcnow()
     while referral is not None and keys and referral.id not in resolved:
         fixed = {row_id: key for row_id, key in _open(session, actor, referral, whole).items() if key in keys}
-        ids = list(fixed)
-        for start in range(0, len(ids), BATCH):
+        for ids in chunks(fixed, BATCH):
             session.execute(
                 update(QuarantinedRecord)
-                .where(QuarantinedRecord.id.in_(ids[start : start + BATCH]))
+                .where(QuarantinedRecord.id.in_(ids))
                 .values(resolved=True, resolved_by_referral_id=amendment.id, resolved_at=now)
                 .execution_options(synchronize_session=False)
             )
-        resolved[referral.id] = len(ids)
-        if ids and not _open(session, actor, referral, whole):
+        resolved[referral.id] = len(fixed)
+        if fixed and not _open(session, actor, referral, whole):
             referral.status = "amended"
-        if not ids or referral.amends_referral_id is None:
+        if not fixed or referral.amends_referral_id is None:
             break
         parent = session.scalar(
             select(Referral).where(
