@@ -44,6 +44,88 @@ class Settings(BaseSettings):
     link_match_weight_threshold: float = Field(
         default=2.75, description="Probabilistic links at or above this weight join records into subjects."
     )
+    # The model's features are derived in Python per record and sighting: kept between runs, an
+    # import derives only its own records' (linkage/feature_cache.py).
+    linkage_feature_cache: bool = Field(
+        default=True,
+        description="Keep the probabilistic model's features between runs (a DuckDB file per operation).",
+    )
+    linkage_cache_dir: str | None = Field(
+        default=None,
+        description="Folder of those files; by default beside a SQLite database file "
+        "('<file>.linkage-cache'). A server database (PostgreSQL) keeps none unless this is set.",
+    )
+
+    # Attribution (docs/attribution.md): each clue adds its weight to a country; the prior is weight
+    # given to "somewhere else", so one weak clue never looks certain.
+    attribution_geoip_provider: str = Field(
+        default="auto",
+        description="IP geolocation: auto (maxmind when attribution_geoip_mmdb is set, else geoip2fast), "
+        "geoip2fast (bundled GeoLite2 data, offline) or maxmind.",
+    )
+    attribution_geoip_mmdb: str | None = Field(
+        default=None, description="Path of a licensed MaxMind GeoIP2/GeoLite2 Country or City .mmdb file."
+    )
+    attribution_weight_ip: float = Field(
+        default=1.0, ge=0, description="An IP address block (/24 or /48) located in a country."
+    )
+    attribution_proxy_factor: float = Field(
+        default=0.25, ge=0, le=1, description="Multiplies the weight of an address flagged possibleProxy."
+    )
+    # Addresses move between customers and countries; a location far from the data's date is a lead.
+    attribution_ip_stale_days: int = Field(
+        default=365, ge=0, description="An IP seen this many days from the geolocation data's date is stale."
+    )
+    attribution_ip_stale_factor: float = Field(
+        default=0.5, ge=0, le=1, description="Multiplies the weight of a stale IP location."
+    )
+    attribution_weight_phone: float = Field(
+        default=2.0, ge=0, description="A phone number written with its country code."
+    )
+    attribution_phone_national_factor: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Multiplies a phone written in national format (its country was assumed at import).",
+    )
+    attribution_weight_email_cctld: float = Field(
+        default=0.3, ge=0, description="An e-mail domain under a country-code TLD (weak: anyone registers)."
+    )
+    attribution_weight_stated_country: float = Field(
+        default=3.0, ge=0, description="A country an agency's referral states for the person (MISP, STIX)."
+    )
+    attribution_weight_platform_country: float = Field(
+        default=2.0, ge=0, description="A country a platform states for its user (CyberTip, returns, chats)."
+    )
+    attribution_weight_address: float = Field(
+        default=1.5, ge=0, description="A country read from the end of a stated postal address."
+    )
+    attribution_prior_weight: float = Field(
+        default=1.0, ge=0, description="Weight of 'unknown' in the confidence: top / (total + prior)."
+    )
+    attribution_contested_margin: float = Field(
+        default=0.15, ge=0, le=1, description="Top two countries' shares closer than this: contested."
+    )
+    attribution_min_confidence: float = Field(
+        default=0.3, ge=0, le=1, description="Below this confidence a subject goes to review, not routed."
+    )
+
+    # Dissemination (docs/dissemination.md): a package must be acknowledged within the hours of its most
+    # urgent subject. A child possibly at risk cannot wait for a weekly review; routine leads can.
+    dissemination_deadline_hours_immediate: float = Field(
+        default=24.0, gt=0, description="Acknowledge within: a child possibly at risk."
+    )
+    dissemination_deadline_hours_high: float = Field(
+        default=72.0, gt=0, description="Acknowledge within: new material not yet matched against hash banks."
+    )
+    dissemination_deadline_hours_routine: float = Field(
+        default=720.0, gt=0, description="Acknowledge within: every other lead package."
+    )
+    # A package names suspects and carries the coordinator's routing decision even where every record
+    # in it is GREEN or CLEAR, so its label never falls below this (the strictest part wins above it).
+    dissemination_tlp_floor: str = Field(
+        default="AMBER", description="Lowest TLP label a lead package carries: CLEAR, GREEN, AMBER …"
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -11,10 +11,12 @@ from fastapi import FastAPI, Request, Response
 from caseweave import __version__
 from caseweave.actor import new_request_id
 from caseweave.api import errors
+from caseweave.attribution.routes import router as attribution_router
 from caseweave.audit.routes import router as audit_router
 from caseweave.auth.routes import router as auth_router
 from caseweave.config import Settings, load_settings
 from caseweave.db.runtime import Database
+from caseweave.dissemination.routes import router as dissemination_router
 from caseweave.intake.routes import router as intake_router
 from caseweave.linkage.routes import router as linkage_router
 from caseweave.notes.routes import router as notes_router
@@ -49,7 +51,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return response
 
     errors.install(app)
-    for router in (auth_router, operations_router, notes_router, intake_router, linkage_router, audit_router):
+    for router in (
+        auth_router,
+        operations_router,
+        notes_router,
+        intake_router,
+        linkage_router,
+        attribution_router,
+        dissemination_router,
+        audit_router,
+    ):
         app.include_router(router)
 
     @app.get("/health", tags=["health"])

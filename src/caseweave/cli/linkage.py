@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from caseweave.actor import Actor
+from caseweave.attribution.explain import explain_lines
 from caseweave.auth.service import user_by_name
 from caseweave.cli.common import console, table, unit_of_work
 from caseweave.errors import Invalid
@@ -75,10 +76,13 @@ def print_summary(summary: RunSummary) -> None:
 def subject_show(
     subject_id: Annotated[str, typer.Argument(help="e.g. SUB-000012")],
     user: UserOption,
-    explain: Annotated[bool, typer.Option("--explain", help="list the links and why each holds")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="list the links and why each holds, and the attribution")
+    ] = False,
 ) -> None:
     with unit_of_work() as (session, _, _db):
-        view = subject_view(session, Actor.for_user(user_by_name(session, user)), subject_id)
+        actor = Actor.for_user(user_by_name(session, user))
+        view = subject_view(session, actor, subject_id)
         subject = view.subject
         moved = f" (asked for {subject_id}: merged into it)" if view.merged_into else ""
         console.print(
@@ -124,6 +128,8 @@ def subject_show(
                     for e in view.events
                 ],
             )
+            for line in explain_lines(session, actor, subject.public_id):  # where the subject likely is
+                console.print(escape(line), highlight=False)
 
 
 @subject_app.command("export")

@@ -8,7 +8,18 @@ import typer
 from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
-from caseweave.cli import admin, audit, database, intake, linkage, serve, synth, warninglists
+from caseweave.cli import (
+    admin,
+    attribution,
+    audit,
+    database,
+    dissemination,
+    intake,
+    linkage,
+    serve,
+    synth,
+    warninglists,
+)
 from caseweave.cli.common import err_console
 from caseweave.errors import CaseweaveError
 
@@ -35,6 +46,11 @@ app.add_typer(linkage.subject_app, name="subject")
 app.add_typer(linkage.subject_app, name="subjects", hidden=True)  # `caseweave subjects export` reads well too
 app.add_typer(linkage.alert_app, name="alert")
 app.add_typer(linkage.eval_app, name="eval")
+app.command("attribute")(attribution.attribute)
+app.add_typer(attribution.app, name="attribution")
+linkage.subject_app.command("attribution")(attribution.show)  # `caseweave subject attribution ID`
+app.command("disseminate")(dissemination.disseminate)
+app.add_typer(dissemination.app, name="package")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 

@@ -9,8 +9,10 @@ import typer
 import uvicorn
 
 from caseweave.cli.common import console, table, unit_of_work
+from caseweave.cli.dissemination import print_demo_packages
 from caseweave.cli.linkage import print_summary
 from caseweave.config import load_settings
+from caseweave.demo.dissemination import finish_demo
 from caseweave.demo.referrals import has_referrals, import_folder
 from caseweave.demo.seed import seed_demo
 from caseweave.linkage.service import link_operation
@@ -57,6 +59,10 @@ def demo(
             with console.status("linking person records into subjects"):
                 linked = link_operation(session, actor, db.settings, result.operation.id, full=True)
             print_summary(linked)
+        with console.status("attributing subjects and sending lead packages"):
+            packages = finish_demo(
+                session, actor, db.settings, result.operation, Path(".caseweave/demo-packages")
+            )
     state = "created" if result.created else "already loaded; demo passwords were reset"
     name = f"[bold]{result.operation.name}[/bold] (id {result.operation.id})"
     console.print(f"{name} {state}; database {db.settings.database_url}")
@@ -70,5 +76,6 @@ def demo(
         '-d \'{"username": "analyst.gb", "password": "…"}\'',
         highlight=False,
     )
+    print_demo_packages(packages)
     if not no_serve:
         serve(host, port)

@@ -1,8 +1,10 @@
 """Imports every model so Base.metadata is complete (for migrations and model checks)."""
 
 from caseweave.access.records import Release
+from caseweave.attribution.models import Attribution, AttributionEvidence, SubjectRoute
 from caseweave.audit.models import AuditEntry, AuditHead
 from caseweave.auth.models import Token, User
+from caseweave.dissemination.models import Package, PackageOutcome, PackageSubject
 from caseweave.intake.models import (
     PersonRecord,
     QuarantinedRecord,
@@ -30,6 +32,8 @@ from caseweave.operations.models import Agency, Membership, Operation
 __all__ = [
     "Agency",
     "Alert",
+    "Attribution",
+    "AttributionEvidence",
     "AuditEntry",
     "AuditHead",
     "Judgement",
@@ -39,6 +43,9 @@ __all__ = [
     "Membership",
     "Note",
     "Operation",
+    "Package",
+    "PackageOutcome",
+    "PackageSubject",
     "PersonRecord",
     "QuarantinedRecord",
     "RawChunk",
@@ -50,6 +57,7 @@ __all__ = [
     "Subject",
     "SubjectEvent",
     "SubjectMember",
+    "SubjectRoute",
     "Token",
     "User",
     "Warninglist",

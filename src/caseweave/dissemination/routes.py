@@ -1,0 +1,111 @@
+"""HTTP routes for lead packages: send, list, read (JSON/HTML/PDF), receipt, acknowledgement,
+outcomes, the overdue list and checking a file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Response, UploadFile, status
+
+from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.dissemination import documents, service, workflow
+from caseweave.dissemination.schemas import (
+    AcknowledgeIn,
+    DisseminateIn,
+    DisseminationOut,
+    OutcomeIn,
+    PackageOut,
+    PackageStatusOut,
+    SentOut,
+    SubjectStatusOut,
+    VerifiedOut,
+)
+
+router = APIRouter(tags=["dissemination"])
+
+
+@router.post(
+    "/operations/{operation_id}/packages",
+    response_model=DisseminationOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def disseminate(
+    operation_id: int, body: DisseminateIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> object:
+    run = service.disseminate(session, actor, settings, operation_id, body.agency)
+    infos = {
+        info.id: info for info in workflow.describe(session, [r.package for r in run.results if r.package])
+    }
+    return DisseminationOut(
+        operation_id=run.operation_id,
+        results=[
+            SentOut(
+                agency=r.agency,
+                country=r.country,
+                outcome=r.outcome,
+                package=PackageOut.model_validate(infos[r.package.id]) if r.package else None,
+                changes=r.changes,
+            )
+            for r in run.results
+        ],
+    )
+
+
+@router.get("/operations/{operation_id}/packages", response_model=list[PackageOut])
+def packages(
+    operation_id: int, session: SessionDep, actor: ActorDep, agency: str | None = None, history: bool = False
+) -> object:
+    return workflow.list_packages(session, actor, operation_id, agency=agency, history=history)
+
+
+@router.get("/operations/{operation_id}/packages/overdue", response_model=list[PackageOut])
+def overdue(operation_id: int, session: SessionDep, actor: ActorDep) -> object:
+    return workflow.overdue(session, actor, operation_id)
+
+
+@router.get("/packages/{ref}", response_model=PackageStatusOut)
+def package(ref: str, session: SessionDep, actor: ActorDep) -> object:
+    found = workflow.package_status(session, actor, ref)
+    return PackageStatusOut(
+        package=PackageOut.model_validate(found.info),
+        subjects=[SubjectStatusOut.model_validate(s) for s in found.subjects],
+    )
+
+
+@router.get(
+    "/packages/{ref}/document",
+    responses={200: {"content": {t: {} for t in documents.FORMATS.values()}}},
+    response_class=Response,
+)
+def document(ref: str, session: SessionDep, actor: ActorDep, format: str = "json") -> Response:
+    rendered = documents.read_document(session, actor, ref, format)
+    disposition = "inline" if format == "html" else "attachment"
+    return Response(
+        rendered.content,
+        media_type=rendered.media_type,
+        headers={"Content-Disposition": f'{disposition}; filename="{rendered.file_name}"'},
+    )
+
+
+@router.post("/packages/{ref}/receipt", response_model=PackageOut)
+def receipt(ref: str, session: SessionDep, actor: ActorDep) -> object:
+    return workflow.mark_received(session, actor, ref)
+
+
+@router.post("/packages/{ref}/acknowledgement", response_model=PackageOut)
+def acknowledge(ref: str, body: AcknowledgeIn, session: SessionDep, actor: ActorDep) -> object:
+    return workflow.acknowledge(session, actor, ref, body.note)
+
+
+@router.post("/packages/{ref}/outcomes", response_model=SubjectStatusOut, status_code=status.HTTP_201_CREATED)
+def outcome(ref: str, body: OutcomeIn, session: SessionDep, actor: ActorDep) -> object:
+    return workflow.report_outcome(session, actor, ref, body.subject, body.outcome, body.note)
+
+
+@router.post("/packages/verify", response_model=VerifiedOut)
+def verify(
+    file: Annotated[UploadFile, File(description="a package's JSON export")],
+    session: SessionDep,
+    actor: ActorDep,
+) -> object:
+    return documents.verify_file(session, actor, file.file.read(), file.filename or "upload")
