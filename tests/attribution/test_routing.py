@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from caseweave.attribution import queue
-from caseweave.attribution.models import SubjectRoute
+from caseweave.attribution.models import Attribution, SubjectRoute
 from caseweave.attribution.queue import RouteEntry
+from caseweave.attribution.routing import decide
 from caseweave.audit.models import AuditEntry
 from caseweave.config import Settings
 from caseweave.db.runtime import Database
 from caseweave.errors import CaseweaveError, Conflict, Forbidden, Invalid, NotFound
+from caseweave.operations.models import Agency
 from tests.attribution.scenario import Scenario, build, run
 
 
@@ -154,3 +156,16 @@ def test_a_route_needs_a_reason_and_an_active_subject(db: Database, scene: Scena
     with pytest.raises(Conflict, match="is not routed by hand"):
         call(db, queue.clear_manual_route, coordinator, scene.subjects["gb"], reason="x")
     assert snapshot(db) == before
+
+
+def test_a_country_with_several_agencies_goes_to_its_lead_or_its_one_police_force() -> None:
+    canada = Attribution(top_country="CA", status="attributed")
+    hotline, police, customs = (
+        Agency(id=n, code=f"CA-{n}", kind=k) for n, k in ((2, "hotline"), (3, "police"), (4, "customs"))
+    )
+    routed = decide(canada, {"CA": [hotline, police, customs]}, lead_agency_id=1)
+    assert (routed.status, routed.agency_id) == ("routed", 3)  # hotlines and customs refer to the police
+    assert decide(canada, {"CA": [hotline, police]}, lead_agency_id=2).agency_id == 2  # the lead acts itself
+    second_force = Agency(id=5, code="CA-5", kind="police")
+    unclear = decide(canada, {"CA": [hotline, police, second_force]}, lead_agency_id=1)
+    assert (unclear.status, unclear.reason, unclear.agency_id) == ("review", "several_agencies", None)

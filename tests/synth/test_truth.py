@@ -120,13 +120,15 @@ def test_shared_exits_are_used_by_many_subjects(small_operation: SynthSummary, t
         if row["type"] == "session":
             users[row["ip"]] |= records["chat_export.jsonl", f"line:{number}"]
     kinds = {identifiers.ip_kind(ip) for ip, who in users.items() if len(who) >= 4}
-    assert {"vpn", "cgnat"} <= kinds
+    assert "vpn" in kinds
+    # A carrier puts many customers behind one address, but only some of them are in this chat room.
+    assert any(identifiers.ip_kind(ip) == "cgnat" and len(who) >= 2 for ip, who in users.items())
     assert any(identifiers.ip_kind(ip) == "home" and len(who) >= 2 for ip, who in users.items())
     assert any(identifiers.ip_kind(ip) == "tor" for ip in users)
 
 
 def test_every_ip_written_is_synthetic_and_public_looking(small_operation: SynthSummary) -> None:
-    blocks = [ipaddress.ip_network(b) for bs in identifiers.IP_BLOCKS.values() for b in bs]
+    blocks = [ipaddress.ip_network(b) for bs in identifiers.ip_blocks().values() for b in bs]
     for name in small_operation.files:
         for text in set(IPV4.findall(read(small_operation.out, name))):
             ip = ipaddress.ip_address(text)

@@ -85,10 +85,13 @@ def decide(attribution: Attribution, acting: Mapping[str, Sequence[Agency]], lea
     if not agencies:
         return Decision("unallocated", "no_agency", country, None)
     if len(agencies) > 1:
-        lead = [agency for agency in agencies if agency.id == lead_agency_id]
-        if not lead:
+        # The lead agency if it is there; else the one police force (hotlines and customs refer
+        # suspects to the police, who act on them); else a person decides.
+        lead = [a for a in agencies if a.id == lead_agency_id]
+        chosen = lead or [a for a in agencies if a.kind == "police"]
+        if len(chosen) != 1:
             return Decision("review", "several_agencies", country, None)
-        agencies = lead
+        agencies = chosen
     return Decision("routed", None, country, agencies[0].id)
 
 

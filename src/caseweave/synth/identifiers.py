@@ -1,15 +1,18 @@
-"""Countries, synthetic IP ranges and checksum-valid identifiers (phones, IMEIs, wallets, e-mail domains).
+"""Countries, IP ranges and checksum-valid identifiers (phones, IMEIs, wallets, e-mail domains).
 
-SYNTHETIC: the per-country /16 blocks below are invented for this generator. They are public-looking
-(not private, reserved, documentation or CGNAT space) so that parsers treat them like real addresses,
-but nothing is ever contacted and they say nothing about any real network or its users.
+Home addresses come from real country blocks: the largest blocks that the GeoLite2 data bundled
+with geoip2fast (attribution's default GeoProvider) places in each country, so attribution can be
+scored against truth. VPN and Tor exits come from the bundled warning lists, as real exits are on
+real lists. Nothing is ever contacted; which synthetic person uses an address is invented.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import random
 from functools import cache
+from importlib import resources
 
 import base58
 import phonenumbers
@@ -22,31 +25,46 @@ COUNTRIES: tuple[str, ...] = (
     "SG", "IS", "CL", "CO", "RS",
 )  # fmt: skip
 
-_FIRST_OCTETS = (
-    31, 37, 46, 62, 77, 78, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 109, 141,
-    145, 151, 176, 178, 188, 194, 195, 212, 213, 217, 24, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74,
-    75, 76, 96, 97, 98, 99, 101, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123,
-    124, 125, 41, 105, 196, 197, 200, 201, 177, 179, 181, 186, 187, 189, 190, 191,
-)  # fmt: skip
+BLOCKS_PER_COUNTRY = 3
+_GEO_DATA = "geoip2fast-ipv6.dat.gz"  # the file attribution's bundled provider reads
 
 
-def _blocks() -> dict[str, tuple[str, ...]]:
+@cache
+def ip_blocks() -> dict[str, tuple[str, ...]]:
+    """Country → its BLOCKS_PER_COUNTRY largest IPv4 blocks in the bundled GeoLite2 data, found by
+    looking up one address in every /16 (about a second, once per process)."""
+    from geoip2fast import GeoIP2Fast
+
+    geo = GeoIP2Fast(geoip2fast_data_file=_GEO_DATA)
+    wanted = set(COUNTRIES)
+    found: dict[str, set[ipaddress.IPv4Network]] = {country: set() for country in COUNTRIES}
+    for first in range(1, 224):
+        for second in range(256):
+            answer = geo.lookup(f"{first}.{second}.128.1")
+            if answer.country_code in wanted and answer.cidr:
+                block = ipaddress.ip_network(answer.cidr)
+                if isinstance(block, ipaddress.IPv4Network) and block.is_global and block.prefixlen <= 24:
+                    found[answer.country_code].add(block)
     table: dict[str, tuple[str, ...]] = {}
-    for index, country in enumerate(COUNTRIES):
-        blocks = tuple(
-            f"{_FIRST_OCTETS[(3 * index + k) % len(_FIRST_OCTETS)]}.{(37 * index + 71 * k + 11) % 240 + 8}"
-            + ".0.0/16"
-            for k in range(3)
-        )
-        table[country] = blocks
+    for country, blocks in found.items():
+        largest = sorted(blocks, key=lambda b: (b.prefixlen, int(b.network_address)))[:BLOCKS_PER_COUNTRY]
+        if not largest:
+            raise RuntimeError(f"the bundled GeoLite2 data has no IPv4 block for {country}")
+        table[country] = tuple(str(block) for block in largest)
     return table
 
 
-# SYNTHETIC country → three /16 blocks (see module docstring).
-IP_BLOCKS: dict[str, tuple[str, ...]] = _blocks()
-# SYNTHETIC shared exits: commercial VPN endpoints and Tor exit relays, each used by many subjects.
-VPN_EXITS: tuple[str, ...] = tuple(f"45.83.{17 + i * 3}.{20 + i * 7}" for i in range(12))
-TOR_EXITS: tuple[str, ...] = tuple(f"171.25.{193 + i % 3}.{30 + i * 11}" for i in range(10))
+def _exits(list_name: str, count: int) -> tuple[str, ...]:
+    """count addresses spread over the CIDR entries of a bundled warning list."""
+    path = resources.files("caseweave.linkage") / "warninglist_data" / f"{list_name}.json"
+    networks = [ipaddress.ip_network(entry) for entry in json.loads(path.read_text())["list"]]
+    v4 = [n for n in networks if n.version == 4]
+    return tuple(str(v4[i % len(v4)].network_address + 20 + 7 * i) for i in range(count))
+
+
+# Shared exits: commercial VPN endpoints and Tor exit relays, each used by many subjects.
+VPN_EXITS: tuple[str, ...] = _exits("vpn-egress", 12)
+TOR_EXITS: tuple[str, ...] = _exits("tor-exits", 10)
 # Carrier-grade NAT (RFC 6598, 100.64.0.0/10): mobile carriers put many customers behind each one.
 CGNAT_ADDRESSES: tuple[str, ...] = tuple(
     f"100.{64 + i % 8}.{(i * 37) % 256}.{1 + (i * 53) % 254}" for i in range(16)
@@ -68,8 +86,9 @@ def is_synthetic_domain(domain: str) -> bool:
 
 
 def random_ip(rng: random.Random, country: str) -> str:
-    network = ipaddress.ip_network(rng.choice(IP_BLOCKS[country]))
-    return str(network.network_address + rng.randrange(256, 65280))
+    """An address inside one of the country's blocks, never a block's first or last /24's ends."""
+    network = ipaddress.ip_network(rng.choice(ip_blocks()[country]))
+    return str(network.network_address + rng.randrange(1, network.num_addresses - 1))
 
 
 def ip_kind(ip: str) -> str:
