@@ -213,3 +213,28 @@ def _minimal() -> str:
             "handling": "TLP:AMBER.",
         }
     )
+
+
+def test_a_selector_seen_a_hundred_times_continues_on_the_next_page() -> None:
+    body = json.loads(_minimal())
+    window = {
+        "from": "2026-01-01T10:00:00+00:00",
+        "to": "2026-01-01T11:00:00+00:00",
+        "port": 443,
+        "context": "login",
+    }
+    body["subjects"][0]["selectors"] = [
+        {
+            "type": "ip",
+            "value": "24.48.0.1",
+            "first_seen": "2026-01-01T10:00:00+00:00",
+            "last_seen": "2026-03-01T10:00:00+00:00",
+            "platforms": ["chatapp"],
+            "contexts": ["login"],
+            "possible_proxy": False,
+            "windows": [window] * 100,
+            "windows_total": 140,
+        }
+    ]
+    drawn = _pdf_text(render_pdf(body, "0" * 64))
+    assert drawn.count("port 443") == 100 and "40 more" in drawn  # every window, then the count of the rest

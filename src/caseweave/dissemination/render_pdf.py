@@ -131,7 +131,8 @@ def _table(table: p.Table, width: float) -> PdfTable:
 
 
 def _grid(rows: list[list[Paragraph]], widths: list[float], *, head: bool) -> PdfTable:
-    grid = PdfTable(rows, colWidths=widths, repeatRows=1 if head else 0)
+    # splitInRow: a row taller than a page (a selector seen 100 times) continues on the next page
+    grid = PdfTable(rows, colWidths=widths, repeatRows=1 if head else 0, splitInRow=1)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
