@@ -22,16 +22,19 @@ from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.config import Settings
 from caseweave.db.base import utcnow
+from caseweave.db.bulk import refresh_statistics
 from caseweave.errors import Forbidden
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage import probabilistic
 from caseweave.linkage.alerts import refresh_alerts
 from caseweave.linkage.clustering import Conflict
 from caseweave.linkage.correlation import OverCorrelating, correlate, store_links
-from caseweave.linkage.models import Link, LinkageRun, Subject, SubjectMember
+from caseweave.linkage.models import Alert, Link, LinkageRun, Subject, SubjectMember
 from caseweave.linkage.subjects import EvidenceRules, recluster, scope_of
 from caseweave.linkage.warninglists import build_matcher, ensure_bundled
 from caseweave.operations.models import Operation
+
+BULK_SCOPE = 10_000  # re-clustered records from which the run refreshes the planner's statistics
 
 
 @dataclass
@@ -120,6 +123,8 @@ def link_operation(
         predicted = probabilistic.Prediction(0, "not used: earlier probabilistic links were removed")
     scope = scope_of(session, operation_id, records)
     outcome = recluster(session, run, scope, evidence_rules(settings))
+    if len(scope) >= BULK_SCOPE:
+        refresh_statistics(session, [m.__tablename__ for m in (Link, Subject, SubjectMember, Alert)])
     changes = refresh_alerts(session, operation_id, outcome.touched_subjects)
     summary = RunSummary(
         run_id=run.id,
