@@ -127,6 +127,20 @@ class Settings(BaseSettings):
         default="AMBER", description="Lowest TLP label a lead package carries: CLEAR, GREEN, AMBER …"
     )
 
+    # Media matching (docs/media.md). 31 of 256 bits is Meta's recommended PDQ threshold: resized and
+    # recompressed copies fall well inside it, unrelated images lie near 128.
+    media_pdq_max_distance: int = Field(
+        default=31, ge=0, le=256, description="A PDQ hash matches a bank hash within this Hamming distance."
+    )
+    media_pdq_min_quality: int = Field(
+        default=50, ge=0, le=100, description="PDQ hashes of lower quality (flat images) are not matched."
+    )
+    media_index_path: str | None = Field(
+        default=None,
+        description="File of the persisted PDQ index; by default beside a SQLite database file "
+        "('<file>.pdq-index'). A server database (PostgreSQL) keeps it in memory unless this is set.",
+    )
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings now, from the environment plus explicit overrides."""

@@ -19,6 +19,7 @@ from caseweave.db.runtime import Database
 from caseweave.dissemination.routes import router as dissemination_router
 from caseweave.intake.routes import router as intake_router
 from caseweave.linkage.routes import router as linkage_router
+from caseweave.media.routes import router as media_router
 from caseweave.notes.routes import router as notes_router
 from caseweave.operations.routes import router as operations_router
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         linkage_router,
         attribution_router,
         dissemination_router,
+        media_router,
         audit_router,
     ):
         app.include_router(router)

@@ -16,6 +16,8 @@ from caseweave.cli import (
     dissemination,
     intake,
     linkage,
+    media,
+    media_banks,
     serve,
     synth,
     warninglists,
@@ -51,6 +53,9 @@ app.add_typer(attribution.app, name="attribution")
 linkage.subject_app.command("attribution")(attribution.show)  # `caseweave subject attribution ID`
 app.command("disseminate")(dissemination.disseminate)
 app.add_typer(dissemination.app, name="package")
+app.add_typer(media.app, name="media")
+media.app.add_typer(media_banks.bank_app, name="bank")
+media.app.command("match")(media_banks.match)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 

@@ -11,11 +11,14 @@ import uvicorn
 from caseweave.cli.common import console, table, unit_of_work
 from caseweave.cli.dissemination import print_demo_packages
 from caseweave.cli.linkage import print_summary
+from caseweave.cli.media_banks import print_report
 from caseweave.config import load_settings
 from caseweave.demo.dissemination import finish_demo
+from caseweave.demo.media import run_media_demo
 from caseweave.demo.referrals import has_referrals, import_folder
 from caseweave.demo.seed import seed_demo
 from caseweave.linkage.service import link_operation
+from caseweave.operations.service import agency_by_code
 
 HostOption = Annotated[str, typer.Option("--host", help="address to listen on")]
 PortOption = Annotated[int, typer.Option("--port")]
@@ -59,6 +62,16 @@ def demo(
             with console.status("linking person records into subjects"):
                 linked = link_operation(session, actor, db.settings, result.operation.id, full=True)
             print_summary(linked)
+        with console.status("media triage: drawing benign images, hashing, matching against a bank"):
+            media = run_media_demo(
+                session, actor, db.settings, result.operation, agency_by_code(session, "CA-HOTLINE")
+            )
+        console.print(
+            f"media triage: bank {media.bank_id} of {media.bank_entries} known images; a seized device of "
+            f"{media.seized_files} generated images (deleted again, only hashes kept) matched:",
+            highlight=False,
+        )
+        print_report(media.report, show=3)
         with console.status("attributing subjects and sending lead packages"):
             packages = finish_demo(
                 session, actor, db.settings, result.operation, Path(".caseweave/demo-packages")

@@ -26,6 +26,7 @@ from caseweave.linkage.models import (
     Warninglist,
     WarninglistEntry,
 )
+from caseweave.media.models import MediaBank, MediaBankEntry, MediaEntryHash, MediaHash, MediaMatch
 from caseweave.notes.models import Note
 from caseweave.operations.models import Agency, Membership, Operation
 
@@ -40,6 +41,11 @@ __all__ = [
     "Link",
     "LinkageModel",
     "LinkageRun",
+    "MediaBank",
+    "MediaBankEntry",
+    "MediaEntryHash",
+    "MediaHash",
+    "MediaMatch",
     "Membership",
     "Note",
     "Operation",
