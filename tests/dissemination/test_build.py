@@ -13,6 +13,7 @@ from caseweave.audit.models import AuditEntry
 from caseweave.config import Settings
 from caseweave.db.runtime import Database
 from caseweave.dissemination.document import content_sha256
+from caseweave.dissemination.gather import MEDIA_MATCHING
 from caseweave.dissemination.models import Package, PackageSubject
 from caseweave.errors import Forbidden, Invalid, NotFound
 from tests.dissemination.scenario import HIDDEN_AMBER, HIDDEN_RED, build, send_packages
@@ -45,8 +46,8 @@ def test_each_agency_gets_the_subjects_routed_to_it_most_urgent_first(
     assert subjects[0]["urgency_reasons"][0].startswith("a child possibly at risk")
     assert subjects[1]["media"] == {
         "hashes_listed": 3,
-        "matched_known_material": None,
-        "matching": "not available: hash banks and matching arrive with the media capability",
+        "matched_known_material": 0,  # no bank has been matched against yet
+        "matching": MEDIA_MATCHING,
     }
     assert (body["urgency"], body["version"], body["previous"], body["changes"]) == (
         "immediate",

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from caseweave.actor import Actor
 from caseweave.config import Settings
 from caseweave.db.runtime import Database
-from caseweave.intake.models import Referral, ReferralMediaHash, Sighting
+from caseweave.dissemination.urgency import Member, assess
+from caseweave.intake.models import PersonRecord, Referral, ReferralMediaHash, Sighting
 from caseweave.linkage.models import Link
 from caseweave.media import banks
 from caseweave.media.matching import HIDDEN, KNOWN, NEW_MATERIAL, NO_MATCH, MatchReport, match_hashset
@@ -141,3 +142,22 @@ def test_two_holders_of_the_same_series_are_linked_as_evidence(db: Database, set
     with db.transaction() as session:
         links = session.scalars(select(Link).where(Link.selector_type == "media_series")).all()
         assert [(link.kind, link.value) for link in links] == [("selector", "rare series")]
+
+
+def test_only_files_no_bank_matched_make_a_subject_urgent_as_new_material(
+    db: Database, settings: Settings
+) -> None:
+    world = build_world(db, settings, roles=("analyst",))
+    rng = random.Random(14)
+    known = item(rng, series="Known Series", category=1)
+    _bank(db, world, "LEAD", [known], "known.json")
+    copy_of_known, unknown = item(rng, md5=known.md5, path="a.jpg"), item(rng, path="b.jpg")
+    for seized, new_files, level in (([copy_of_known], 0, "routine"), ([copy_of_known, unknown], 1, "high")):
+        report = _match(db, settings, world, seized, f"device-{len(seized)}.json")
+        with db.transaction() as session:
+            holder = session.scalars(
+                select(PersonRecord).where(PersonRecord.referral_id == report.referral_id)
+            ).one()
+            member = Member(holder.id, holder.referral_id, holder.ref, holder.role)
+            urgency = assess(session, {1: [member]}, {report.referral_id})[1]
+        assert (urgency.new_media, urgency.level) == (new_files, level)

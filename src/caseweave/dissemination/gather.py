@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP
@@ -31,10 +31,13 @@ from caseweave.dissemination.urgency import Member, Urgency, assess, rank
 from caseweave.intake.models import PersonRecord, Referral, ReferralMediaHash, Sighting
 from caseweave.linkage.alerts import agency_viewer, evidence_kinds
 from caseweave.linkage.models import Link, Subject, SubjectMember
+from caseweave.media.models import MediaMatch
 from caseweave.operations.models import Agency, Operation
 
 BATCH = 500
-MEDIA_MATCHING = "not available: hash banks and matching arrive with the media capability"
+MEDIA_MATCHING = (
+    "files of these referrals that matched a known-material bank you may see (caseweave media match)"
+)
 
 
 @dataclass
@@ -133,6 +136,7 @@ class _Batch:
             ).all()
         )
         self.media = self._media(list(self.referrals))
+        self.matched = self._matched(list(self.referrals))
         self.urgency = assess(session, self.members, set(self.referrals))
         owners = {owner for owner, _ in self.holders.values()} | {
             r.owner_agency_id for r in self.referrals.values()
@@ -173,6 +177,15 @@ class _Batch:
             found[referral_id][person_ref] = int(count)
         return found
 
+    def _matched(self, referral_ids: list[int]) -> dict[int, int]:
+        """Visible referral id → its files that matched a bank entry (counted, never shown)."""
+        rows = self.session.execute(
+            select(MediaMatch.referral_id, func.count(distinct(MediaMatch.ref)))
+            .where(MediaMatch.referral_id.in_(referral_ids), visible(MediaMatch, self.viewer))
+            .group_by(MediaMatch.referral_id)
+        )
+        return {referral_id: int(count) for referral_id, count in rows}
+
     def code(self, agency_id: int) -> str:
         agency = self.agencies.get(agency_id)
         return agency.code if agency else str(agency_id)
@@ -209,7 +222,9 @@ class _Batch:
                     for person_ref, count in self.media.get(r.referral_id, {}).items()
                     if person_ref == r.ref or (person_ref is None and r.role == "suspect")
                 ),
-                "matched_known_material": None,
+                "matched_known_material": sum(
+                    self.matched.get(i, 0) for i in {r.referral_id for r in records}
+                ),
                 "matching": MEDIA_MATCHING,
             },
             "further_material": self._withheld(subject.id, via),

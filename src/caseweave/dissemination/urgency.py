@@ -2,8 +2,8 @@
 
 immediate  a child is possibly at risk: a record of the subject is a child (role victim), or a
            referral that names the subject also names a child;
-high       new material: media hashes in referrals that name the subject (the hash banks arrive with
-           the media capability, issue 6; until then no material counts as already known);
+high       new material: media files in referrals that name the subject that no known-material bank
+           matched (caseweave media match; a file never matched counts as new until it is);
 routine    everything else.
 
 Urgency is the system's judgement over every record of the subject, like its attribution: a child at
@@ -18,12 +18,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from caseweave.config import Settings
 from caseweave.db.bulk import chunks
 from caseweave.intake.models import PersonRecord, ReferralMediaHash
+from caseweave.media.models import MediaMatch
 
 LEVELS = ("immediate", "high", "routine")  # most urgent first
 LABELS = {
@@ -67,7 +68,7 @@ class Member:
 class Urgency:
     level: str = "routine"
     reasons: list[str] = field(default_factory=list)
-    media_hashes: int = 0  # in referrals that name the subject, visible or not (a count, never content)
+    new_media: int = 0  # files no bank matched, in referrals naming the subject, visible or not (a count)
 
 
 def assess(
@@ -79,7 +80,7 @@ def assess(
     receiving agency may see, so reasons can say where a clue lies in material it may not see."""
     referral_ids = sorted({m.referral_id for records in members.values() for m in records})
     with_child = _referrals_naming_a_child(session, referral_ids)
-    hashes = _media_hashes(session, referral_ids)
+    hashes = _new_media(session, referral_ids)
     found: dict[int, Urgency] = {}
     for subject_id, records in members.items():
         urgency = Urgency()
@@ -102,14 +103,13 @@ def assess(
             # a hash tied to this record, or to no one in a referral that reports this person
             if person_ref == m.ref or (person_ref is None and m.role == "suspect")
         ]
-        urgency.media_hashes = sum(count for _, count in counted)
-        if urgency.media_hashes:
+        urgency.new_media = sum(count for _, count in counted)
+        if urgency.new_media:
             if urgency.level == "routine":
                 urgency.level = "high"
             where = _where({referral for referral, _ in counted}, visible_referrals)
             urgency.reasons.append(
-                f"new material: {urgency.media_hashes} media hash(es) not yet matched against "
-                f"known-material banks{where}"
+                f"new material: {urgency.new_media} media file(s) no known-material bank matched{where}"
             )
         found[subject_id] = urgency
     return found
@@ -134,13 +134,20 @@ def _referrals_naming_a_child(session: Session, referral_ids: list[int]) -> set[
     return found
 
 
-def _media_hashes(session: Session, referral_ids: list[int]) -> dict[int, dict[str | None, int]]:
-    """Referral id → person ref (None: the file names no one) → number of media hashes."""
+def _new_media(session: Session, referral_ids: list[int]) -> dict[int, dict[str | None, int]]:
+    """Referral id → person ref (None: the file names no one) → media files no bank matched."""
     found: dict[int, dict[str | None, int]] = defaultdict(dict)
+    matched = exists().where(
+        MediaMatch.referral_id == ReferralMediaHash.referral_id, MediaMatch.ref == ReferralMediaHash.ref
+    )
     for batch in chunks(referral_ids, 500):
         rows = session.execute(
-            select(ReferralMediaHash.referral_id, ReferralMediaHash.person_ref, func.count())
-            .where(ReferralMediaHash.referral_id.in_(batch))
+            select(
+                ReferralMediaHash.referral_id,
+                ReferralMediaHash.person_ref,
+                func.count(distinct(ReferralMediaHash.ref)),
+            )
+            .where(ReferralMediaHash.referral_id.in_(batch), ~matched)
             .group_by(ReferralMediaHash.referral_id, ReferralMediaHash.person_ref)
         ).all()
         for referral_id, person_ref, count in rows:
