@@ -141,6 +141,28 @@ class Settings(BaseSettings):
         "('<file>.pdq-index'). A server database (PostgreSQL) keeps it in memory unless this is set.",
     )
 
+    # Safeguarding queue (docs/victims.md): open victims ordered by the sum of these parts; each place
+    # in the queue shows its parts. A child possibly being abused now outranks everything else.
+    safeguarding_weight_live: float = Field(
+        default=40.0,
+        ge=0,
+        description="A referral about the victim mentions live streaming or ongoing contact.",
+    )
+    safeguarding_weight_new_material: float = Field(
+        default=30.0, ge=0, description="A referral about the victim holds material matched to no bank."
+    )
+    safeguarding_weight_recency: float = Field(
+        default=20.0,
+        ge=0,
+        description="Full for material received today, falling to 0 over the window below.",
+    )
+    safeguarding_recency_days: float = Field(
+        default=90.0, gt=0, description="Material older than this adds nothing for recency."
+    )
+    safeguarding_weight_unidentified: float = Field(
+        default=10.0, ge=0, description="The victim is not yet identified."
+    )
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings now, from the environment plus explicit overrides."""

@@ -22,6 +22,8 @@ from caseweave.linkage.routes import router as linkage_router
 from caseweave.media.routes import router as media_router
 from caseweave.notes.routes import router as notes_router
 from caseweave.operations.routes import router as operations_router
+from caseweave.outcomes.routes import router as outcomes_router
+from caseweave.victims.routes import router as victims_router
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         attribution_router,
         dissemination_router,
         media_router,
+        victims_router,
+        outcomes_router,
         audit_router,
     ):
         app.include_router(router)

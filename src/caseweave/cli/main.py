@@ -18,8 +18,10 @@ from caseweave.cli import (
     linkage,
     media,
     media_banks,
+    outcomes,
     serve,
     synth,
+    victims,
     warninglists,
 )
 from caseweave.cli.common import err_console
@@ -56,6 +58,9 @@ app.add_typer(dissemination.app, name="package")
 app.add_typer(media.app, name="media")
 media.app.add_typer(media_banks.bank_app, name="bank")
 media.app.command("match")(media_banks.match)
+app.add_typer(victims.victim_app, name="victim")
+app.add_typer(victims.safeguarding_app, name="safeguarding")
+app.add_typer(outcomes.app, name="outcome")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 

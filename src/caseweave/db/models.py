@@ -29,6 +29,8 @@ from caseweave.linkage.models import (
 from caseweave.media.models import MediaBank, MediaBankEntry, MediaEntryHash, MediaHash, MediaMatch
 from caseweave.notes.models import Note
 from caseweave.operations.models import Agency, Membership, Operation
+from caseweave.outcomes.models import OutcomeEvent
+from caseweave.victims.models import Victim, VictimEvent, VictimLink
 
 __all__ = [
     "Agency",
@@ -49,6 +51,7 @@ __all__ = [
     "Membership",
     "Note",
     "Operation",
+    "OutcomeEvent",
     "Package",
     "PackageOutcome",
     "PackageSubject",
@@ -66,6 +69,9 @@ __all__ = [
     "SubjectRoute",
     "Token",
     "User",
+    "Victim",
+    "VictimEvent",
+    "VictimLink",
     "Warninglist",
     "WarninglistEntry",
 ]

@@ -27,6 +27,7 @@ from caseweave.dissemination.urgency import rank
 from caseweave.errors import Conflict, Forbidden, Invalid, NotFound
 from caseweave.operations.models import Agency, Operation
 from caseweave.operations.service import agency_by_code
+from caseweave.outcomes.service import arrest_from_feedback
 
 OUTCOMES = {
     "no_action": "no action taken",
@@ -259,6 +260,10 @@ def report_outcome(
     )
     session.add(reported)
     session.flush()
+    if key == "arrested":  # an arrest is also an outcome event of the subject, dated and per country
+        arrest_from_feedback(
+            session, actor, row.subject_id, reported.reported_at.date(), package.reference, note
+        )
     audit.record(
         session,
         actor,

@@ -1,0 +1,1 @@
+"""Outcomes: arrests, charges, pleas, verdicts and sentences per subject and country."""

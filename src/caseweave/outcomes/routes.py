@@ -1,0 +1,75 @@
+"""HTTP routes for outcomes: one at a time, a list, and a CSV of bulk returns."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile, status
+
+from caseweave.api.deps import ActorDep, SessionDep
+from caseweave.errors import Invalid
+from caseweave.linkage.models import Subject
+from caseweave.outcomes import bulk, service
+from caseweave.outcomes.models import OutcomeEvent
+from caseweave.outcomes.schemas import ImportOut, OutcomeBody, OutcomeOut
+
+router = APIRouter(tags=["outcomes"])
+
+
+def shape(event: OutcomeEvent, subject: str) -> OutcomeOut:
+    return OutcomeOut(
+        id=event.id,
+        subject=subject,
+        country=event.country,
+        kind=event.kind,
+        date=event.occurred_on,
+        counts=event.counts,
+        offence=event.offence,
+        plea=event.plea,
+        sentence=event.sentence,
+        indeterminate=event.indeterminate,
+        note=event.note,
+        source=event.source,
+        source_ref=event.source_ref,
+        owner_agency_id=event.owner_agency_id,
+        tlp=event.tlp,
+        created_at=event.created_at,
+    )
+
+
+@router.post(
+    "/operations/{operation_id}/outcomes", response_model=OutcomeOut, status_code=status.HTTP_201_CREATED
+)
+def add_outcome(operation_id: int, body: OutcomeBody, session: SessionDep, actor: ActorDep) -> object:
+    fields = body.model_dump()
+    data = service.OutcomeIn(occurred_on=fields.pop("date"), **fields)
+    event = service.add_outcome(session, actor, operation_id, data, source="api")
+    assert event is not None  # duplicates are refused here, never skipped
+    return shape(event, session.get_one(Subject, event.subject_id).public_id)
+
+
+@router.get("/operations/{operation_id}/outcomes", response_model=list[OutcomeOut])
+def list_outcomes(
+    operation_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    subject: str | None = None,
+    country: str | None = None,
+) -> object:
+    rows = service.list_outcomes(session, actor, operation_id, subject=subject, country=country)
+    return [shape(event, public_id) for event, public_id in rows]
+
+
+@router.post("/operations/{operation_id}/outcomes/import", response_model=ImportOut)
+def import_outcomes(
+    operation_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="an agency's CSV of outcomes (docs/victims.md)")],
+) -> object:
+    try:
+        text = file.file.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid(f"{file.filename} is not UTF-8 text", field="file") from None
+    result = bulk.import_csv(session, actor, operation_id, text, file.filename or "upload.csv")
+    return ImportOut(added=len(result.added), skipped_lines=result.skipped)

@@ -1,0 +1,1 @@
+"""Victims: pseudonymous records of children in the material, and the safeguarding queue."""
