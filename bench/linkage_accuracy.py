@@ -21,7 +21,10 @@ febrl4: Febrl4's 5,000 + 5,000 records (see bench/_linkage_data.py for where the
 Raw Splink with the prototype's Febrl model (names, dob, address parts, wide blocking; link_only
 A × B; threshold 0.9) beside caseweave: the records are inserted as person records (given name,
 family name, date of birth, address, country AU) of one referral with `caseweave.db.bulk`, and
-one full run with the model makes the subjects. Truth: rec-N-org and rec-N-dup-0 are one person.
+one full run with the model makes the subjects. The address is one text, as a referral states it:
+"8 stanley street, miami, winston hills nsw 4223" (number and street, address_2, then suburb,
+state and postcode; missing parts left out), which caseweave reads back into its parts.
+Truth: rec-N-org and rec-N-dup-0 are one person.
 Times are the linkage alone (training, prediction, clustering), not generation or import.
 """
 
@@ -229,6 +232,7 @@ def febrl4(folder: Path, workdir: Path) -> tuple[str, list[Row]]:
         agency_id = ops.agency_by_code(session, "AU-X").id
         people = []
         for n, row in enumerate(rows_a + rows_b):
+            # one line per part, as a referral writes it; a missing part leaves its line out
             address = ", ".join(
                 part
                 for part in (

@@ -1,4 +1,5 @@
-"""What the probabilistic model compares: names, handles, IP-days, and the rows built from SQL."""
+"""What the probabilistic model compares: names, addresses, handles, IP-days, and the rows built
+from SQL."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from caseweave.actor import Actor
 from caseweave.config import Settings
 from caseweave.db.runtime import Database
 from caseweave.intake.models import PersonRecord
+from caseweave.linkage.addresses import Address, parse_address
 from caseweave.linkage.features import (
+    ADDRESS_PARTS,
     email_handle,
     handle_forms,
     ip_days,
@@ -40,6 +43,27 @@ def test_a_full_name_alone_is_split_and_stated_parts_win() -> None:
     assert split_name("Fendenric", None, None) == ("fendenric", None)
     assert split_name("ignored name", "Émile", None) == ("emile", None)
     assert split_name(None, None, None) == (None, None)
+
+
+def test_an_address_is_read_into_street_premise_locality_and_postcode() -> None:
+    assert parse_address("12 Main Street, Flat 3, Springfield IL 62704-1234") == Address(
+        "12", "main street", "springfield il", "62704", "flat 3"
+    )
+    assert parse_address("Flat 3, 12 High St., London SW1A 1AA") == Address(
+        "12", "high st", "london", "sw1a1aa", "flat 3"
+    )
+    assert parse_address("Hauptstraße 5, 10115 Berlin") == Address("5", "hauptstrasse", "berlin", "10115")
+    # the street line is the one with a house number, wherever it stands
+    assert parse_address("Rose Cottage, 7 Mill Lane, Ashford") == Address(
+        "7", "mill lane", "ashford", None, "rose cottage"
+    )
+    # a three-digit number in a street is not a postcode; a single line keeps its street
+    assert parse_address("905 Macquoid Place") == Address("905", "macquoid place")
+    assert parse_address("16, Tunis, Bacchus Marsh NSW 6019") == Address(
+        "16", None, "bacchus marsh nsw", "6019", "tunis"
+    )
+    assert parse_address("Toronto ON K1A 0B6").postcode == "k1a0b6"
+    assert parse_address(None) == parse_address(" , ") == Address()
 
 
 def test_handle_spellings_meet_in_their_key_and_core() -> None:
@@ -122,6 +146,7 @@ def test_rows_hold_what_the_referrals_state_minus_what_never_identifies(
             role="suspect",
             full_name="José Álvarez Núñez",
             date_of_birth=date(1990, 4, 7),
+            address="Calle Mayor 5, 3º B, 28013 Madrid",
             country="es",
         )
         session.add(named)
@@ -137,6 +162,8 @@ def test_rows_hold_what_the_referrals_state_minus_what_never_identifies(
     assert first["ip_days"] == ["81.2.69.1|2025-02-28", "81.2.69.1|2025-03-01"]
     assert "i:81.2.69.1" in first["block_tokens"] and "h:darkfox88" in first["block_tokens"]
     assert first["given_name"] is None and first["dob"] is None
+    # no address stated: every part null, so the address comparisons say nothing
+    assert all(first[part] is None for part in ADDRESS_PARTS)
     assert rows[ids["2"]]["handle_cores"] == ["darkfox"] and rows[ids["2"]]["ips"] is None
     assert rows[ids["3"]]["ips"] is None and rows[ids["3"]]["ip_weeks"] is None
     assert rows[ids["4"]]["usernames"] is None and rows[ids["4"]]["ips"] is None
@@ -147,6 +174,8 @@ def test_rows_hold_what_the_referrals_state_minus_what_never_identifies(
         "alvarez nunez",
     )
     assert (person["dob"], person["country"]) == ("1990-04-07", "ES")
+    assert (person["street_number"], person["street"], person["premise"]) == ("5", "calle mayor", "3o b")
+    assert (person["locality"], person["postcode"]) == ("madrid", "28013")
     assert person["block_tokens"] is None
 
 

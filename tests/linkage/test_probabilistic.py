@@ -22,6 +22,7 @@ from caseweave.demo.referrals import import_folder
 from caseweave.errors import Invalid
 from caseweave.intake.models import PersonRecord, Referral
 from caseweave.linkage import splink_settings
+from caseweave.linkage.evaluation import load_truth
 from caseweave.linkage.models import Link, LinkageModel, LinkageRun
 from caseweave.linkage.probabilistic import MIN_RECORDS, predict_links
 from caseweave.linkage.service import RunSummary, link_operation
@@ -133,6 +134,8 @@ def test_an_incremental_run_loads_the_model_and_links_only_the_new_records(op: O
         ("edit", "its sha256 does not match: altered or damaged"),
         ("m_probability", "given_name: m_probability 7.5 is not a probability"),
         ("levels", "differ from this version's"),
+        # a model of an older shape (before street and locality were compared) is retrained
+        ("format", f"not a {splink_settings.MODEL_FORMAT} model"),
         ("missing", None),
     ],
 )
@@ -152,6 +155,8 @@ def test_a_damaged_or_missing_model_is_retrained_and_the_note_says_why(
             levels = envelope["model"]["comparisons"][0]["comparison_levels"]
             if damage == "m_probability":
                 levels[1]["m_probability"] = 7.5
+            elif damage == "format":
+                envelope["format"] = "caseweave.splink_person/1"
             else:
                 levels.pop()
             text = json.dumps(envelope)  # a consistent digest: only the content check can tell
@@ -172,7 +177,14 @@ def test_a_damaged_or_missing_model_is_retrained_and_the_note_says_why(
     assert summary.probabilistic_links > 0
 
 
-def _person(session_template: PersonRecord, ref: str, given: str, family: str, born: date) -> PersonRecord:
+def _person(
+    session_template: PersonRecord,
+    ref: str,
+    given: str | None,
+    family: str,
+    born: date | None,
+    address: str | None = None,
+) -> PersonRecord:
     return PersonRecord(
         operation_id=session_template.operation_id,
         owner_agency_id=session_template.owner_agency_id,
@@ -184,6 +196,7 @@ def _person(session_template: PersonRecord, ref: str, given: str, family: str, b
         given_name=given,
         family_name=family,
         date_of_birth=born,
+        address=address,
         country="GB",
     )
 
@@ -212,6 +225,55 @@ def test_a_typo_and_a_swapped_date_weigh_more_than_a_shared_birthday(op: Op) -> 
     strangers = everything[(a, c)]
     assert (strangers.contributions or {})["date_of_birth"]["level"] == "exact"
     assert (everything[(a, b)].match_weight or 0) > 3.0 > (strangers.match_weight or 0)
+
+
+def _state_homes(op: Op) -> None:
+    """Every record of a subject states the subject's home (one postcode per town), as a referral
+    that gives an address would: the model then has addresses to learn from."""
+    truth = op.files / "first" / "truth.json"
+    subjects = json.loads(truth.read_text(encoding="utf-8"))["subjects"]
+    postcodes = {town: 2000 + n for n, town in enumerate(sorted({s["town"] for s in subjects}))}
+    homes = {s["id"]: f"{s['address']}, {s['town']} {postcodes[s['town']]}" for s in subjects}
+    owners = load_truth(truth)
+    with op.db.transaction() as session:
+        query = select(PersonRecord, Referral.file_name).join(
+            Referral, Referral.id == PersonRecord.referral_id
+        )
+        for record, file_name in session.execute(query.where(PersonRecord.operation_id == op.id)):
+            subject = owners.get((file_name, record.ref))
+            record.address = homes[subject] if subject else None
+
+
+def test_a_shared_address_is_evidence_and_no_address_says_nothing(op: Op) -> None:
+    _state_homes(op)
+    with op.db.transaction() as session:
+        template = session.scalars(select(PersonRecord).where(PersonRecord.operation_id == op.id)).first()
+        assert template is not None
+        home = "14 Larkspur Close, Rosebank Farm, Ashby Vale NSW 2640"
+        typo = "14 Larkspur Clsoe, Rosebank Farm, Ashby Vale NSW 2640"
+        stated = _person(template, "x:1", "Marlara", "Bratonridge", date(1985, 3, 7), home)
+        # no given name, no date of birth: the family name and the (mistyped) address agree
+        moved_on = _person(template, "x:2", None, "Bratonridge", None, typo)
+        relative = _person(template, "x:3", "Tomas", "Bratonridge", None, "3 Elm Road, Ashby Vale NSW 2640")
+        unstated = _person(template, "x:4", "Marlara", "Bratonridge", date(1985, 3, 7))
+        session.add_all([stated, moved_on, relative, unstated])
+        session.flush()
+        a, b, c, d = stated.id, moved_on.id, relative.id, unstated.id
+    op.link(full=True)
+    links = op.links()
+    assert {(a, b), (a, d)} <= set(links) and not {(a, c), (b, c), (c, d)} & set(links)
+    # a record without an address: the address comparisons are left out, neither for nor against
+    assert not {"street", "premise", "locality"} & set(links[(a, d)].contributions or {})
+    parts = links[(a, b)].contributions or {}
+    assert parts["street"]["level"] == "same number, street alike (typo)"
+    assert parts["premise"]["level"] == "same"
+    assert parts["locality"]["level"] == "same postcode and town"
+    assert parts["street"]["match_weight"] > 0 and parts["locality"]["match_weight"] > 0
+    # two records state a premise (flat, building): too few random pairs to learn how rare it is
+    assert parts["premise"]["match_weight"] == 0
+    op.settings = op.settings.model_copy(update={"link_match_weight_threshold": -40.0})
+    op.link(full=True)
+    assert (op.links()[(a, c)].contributions or {})["street"]["match_weight"] < 0
 
 
 def test_too_few_records_skip_the_model_with_a_note(db: Database, settings: Settings) -> None:

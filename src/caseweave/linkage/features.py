@@ -2,8 +2,9 @@
 
 A row holds the record's name (split into given and family name when only a full name is stated;
 accents stripped and case folded for comparison, the stated name kept as `name`), date of birth
-(ISO text, so day/month swaps and typos compare as text), country, and arrays built from the
-record's sightings:
+(ISO text, so day/month swaps and typos compare as text), country, the stated address read into
+`street_number`, `street`, `premise`, `locality` and `postcode` (linkage.addresses; all null where
+no address is stated, as in most referrals), and arrays built from the record's sightings:
 - `emails`, `usernames` ("platform:handle"), `phones`: the normalised selectors;
 - `handles`: each handle (and each e-mail's local part, where people reuse it) without case and
   separators, so DarkFox_88 on one platform meets darkfox88 on another; `handle_cores`: its letters,
@@ -28,18 +29,21 @@ index) and loaded into a DuckDB table; the filtering above runs there, in SQL.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from caseweave.intake.models import PersonRecord, Sighting
+from caseweave.linkage.addresses import parse_address
 from caseweave.linkage.correlation import EXCLUDED_IP_FLAGS
 
 SELECTORS = ("email", "username", "phone", "ip")
@@ -60,6 +64,8 @@ ARRAYS = (
     "ip_days",
     "ip_weeks",
 )
+ADDRESS_PARTS = ("street_number", "street", "premise", "locality", "postcode")
+SCALARS = ("unique_id", "name", "given_name", "family_name", "dob", "country", *ADDRESS_PARTS)
 SCHEMA = pa.schema(
     [
         ("unique_id", pa.int64()),
@@ -68,6 +74,7 @@ SCHEMA = pa.schema(
         ("family_name", pa.string()),
         ("dob", pa.string()),
         ("country", pa.string()),
+        *((column, pa.string()) for column in ADDRESS_PARTS),
         *((column, pa.list_(pa.string())) for column in ARRAYS),
     ]
 )
@@ -99,6 +106,11 @@ class Features:
     family_name: str | None = None
     dob: str | None = None
     country: str | None = None
+    street_number: str | None = None
+    street: str | None = None
+    premise: str | None = None
+    locality: str | None = None
+    postcode: str | None = None
     emails: set[str] = field(default_factory=set)
     usernames: set[str] = field(default_factory=set)
     handles: set[str] = field(default_factory=set)
@@ -178,8 +190,7 @@ def ip_days(
         return []
     first = (start - margin).date()
     last = max(first, ((end or start) + margin).date())
-    days = min((last - first).days + 1, limit)
-    return [f"{ip}|{(first + timedelta(days=n)).isoformat()}" for n in range(days)]
+    return [f"{ip}|{day}" for day in _days(first, last, limit)]
 
 
 def ip_weeks(
@@ -191,15 +202,24 @@ def ip_weeks(
         return []
     first = (start - WEEK).date()
     last = max(first, ((end or start) + WEEK).date())
+    return [f"{ip}|{week}" for week in _weeks(first, last, limit)]
+
+
+# Spans repeat (an operation covers a few years of days): their days and weeks are worked out once.
+@lru_cache(maxsize=1 << 16)
+def _days(first: date, last: date, limit: int) -> tuple[str, ...]:
+    return tuple((first + timedelta(days=n)).isoformat() for n in range(min((last - first).days + 1, limit)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _weeks(first: date, last: date, limit: int) -> tuple[str, ...]:
     weeks: list[str] = []
     day = first
-    while day <= last and len(weeks) < limit:
-        year, week, _ = day.isocalendar()
-        token = f"{ip}|{year}-W{week:02d}"
-        if token not in weeks:
-            weeks.append(token)
-        day += timedelta(days=1)
-    return weeks
+    while day <= last and len(weeks) < limit:  # one step per ISO week: its first day, then Mondays
+        year, week, weekday = day.isocalendar()
+        weeks.append(f"{year}-W{week:02d}")
+        day += timedelta(days=8 - weekday)
+    return tuple(weeks)
 
 
 def stream_features(
@@ -209,9 +229,11 @@ def stream_features(
     excluded: Excluded,
     margin: timedelta = timedelta(hours=12),
     chunk: int = CHUNK,
+    after: int = 0,
 ) -> Iterator[list[Features]]:
-    """The operation's person records in pages of `chunk`, each with its sightings' features."""
-    last = 0
+    """The operation's person records (with ids above `after`) in pages of `chunk`, each with its
+    sightings' features."""
+    last = after
     verdicts: dict[tuple[str, str], bool] = {}
 
     def skip(selector_type: str, value: str) -> bool:
@@ -229,6 +251,7 @@ def stream_features(
                 PersonRecord.family_name,
                 PersonRecord.date_of_birth,
                 PersonRecord.country,
+                PersonRecord.address,
             )
             .where(PersonRecord.operation_id == operation_id, PersonRecord.id > last)
             .order_by(PersonRecord.id)
@@ -237,11 +260,22 @@ def stream_features(
         if not page:
             return
         rows: dict[int, Features] = {}
-        for record_id, full, given, family, born, country in page:
+        for record_id, full, given, family, born, country, address in page:
             given_key, family_key = split_name(full, given, family)
             stated = full or " ".join(part for part in (given, family) if part) or None
+            where = parse_address(address)
             rows[record_id] = Features(
-                record_id, stated, given_key, family_key, _iso(born), country.upper() if country else None
+                record_id,
+                stated,
+                given_key,
+                family_key,
+                _iso(born),
+                country.upper() if country else None,
+                where.street_number,
+                where.street,
+                where.premise,
+                where.locality,
+                where.postcode,
             )
         _add_sightings(session, operation_id, page[0][0], page[-1][0], rows, skip, margin)
         last = page[-1][0]
@@ -250,6 +284,26 @@ def stream_features(
 
 def _iso(born: date | None) -> str | None:
     return born.isoformat() if born else None
+
+
+@cache
+def _flags_of(text: str) -> frozenset[str]:
+    return frozenset(json.loads(text) or ())
+
+
+def _flags(stored: Any) -> frozenset[str]:
+    """A sighting's flags from the driver: JSON text (SQLite), or already a list (psycopg)."""
+    if stored is None:
+        return frozenset()
+    return _flags_of(stored) if isinstance(stored, str) else frozenset(stored)
+
+
+def _moment(stored: Any) -> datetime | None:
+    """A stored time as db.base.UTCDateTime reads it: aware UTC (SQLite keeps naive UTC text)."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _add_sightings(
@@ -261,15 +315,17 @@ def _add_sightings(
     skip: Excluded,
     margin: timedelta,
 ) -> None:
-    sightings = session.execute(
+    # Core rows with the flags and times as the driver gives them: the ORM's per-row work and the
+    # JSON and datetime processors of every row were most of the time of a large operation's load.
+    sightings = session.connection().execute(
         select(
             Sighting.person_record_id,
             Sighting.selector_type,
             Sighting.value,
-            Sighting.flags,
+            type_coerce(Sighting.flags, String),
             Sighting.possible_proxy,
-            Sighting.observed_from,
-            Sighting.observed_to,
+            type_coerce(Sighting.observed_from, String),
+            type_coerce(Sighting.observed_to, String),
         ).where(
             Sighting.person_record_id >= first,
             Sighting.person_record_id <= last,
@@ -282,11 +338,13 @@ def _add_sightings(
         if row is None:
             continue
         if selector_type == "ip":
-            if proxy or EXCLUDED_IP_FLAGS.intersection(flags or ()) or skip("ip", value):
+            if proxy or EXCLUDED_IP_FLAGS.intersection(_flags(flags)) or skip("ip", value):
                 continue
             row.ips.add(value)
-            row.ip_days.update(ip_days(value, start, end, margin=margin))
-            row.ip_weeks.update(ip_weeks(value, start, end))
+            if start is not None:
+                begun, ended = _moment(start), _moment(end)
+                row.ip_days.update(ip_days(value, begun, ended, margin=margin))
+                row.ip_weeks.update(ip_weeks(value, begun, ended))
         elif skip(selector_type, value):
             continue
         elif selector_type == "phone":
@@ -309,7 +367,7 @@ def to_arrow(rows: Sequence[Features]) -> pa.Table:
     """The rows as a table of SCHEMA."""
     columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     for row in rows:
-        for name in ("unique_id", "name", "given_name", "family_name", "dob", "country"):
+        for name in SCALARS:
             columns[name].append(getattr(row, name))
         for column, values in row.arrays().items():
             columns[column].append(values)
@@ -330,47 +388,11 @@ def load_features(
     """Create DuckDB table `table` with the operation's features; returns its number of rows.
 
     A value held by more than max_records records (for IP-days: an address) is over-correlating,
-    as in exact correlation: it is left out of the arrays and of blocking."""
-    con.register("_features_chunk", to_arrow([]))
-    con.execute("CREATE OR REPLACE TEMP TABLE _features AS SELECT * FROM _features_chunk")
-    count = 0
-    for rows in stream_features(session, operation_id, excluded=excluded, margin=margin, chunk=chunk):
-        con.register("_features_chunk", to_arrow(rows))
-        con.execute("INSERT INTO _features SELECT * FROM _features_chunk")
-        count += len(rows)
-    con.unregister("_features_chunk")
-    for column in ARRAYS:
-        key = "split_part(v, '|', 1)" if column in {"ip_days", "ip_weeks"} else "v"
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _kept_{column} AS
-            WITH flat AS (SELECT unique_id, unnest({column}) AS v FROM _features),
-            held AS (SELECT {key} AS k FROM flat GROUP BY k HAVING count(DISTINCT unique_id) <= {max_records})
-            SELECT unique_id, list(v ORDER BY v) AS vals
-            FROM flat JOIN held ON held.k = {key} GROUP BY unique_id
-            """
-        )
-    tagged = " UNION ALL ".join(
-        f"SELECT unique_id, '{tag}:' || unnest(vals) AS token FROM _kept_{c}"
-        for c, tag in _TOKEN_TAGS.items()
-    )
-    joins = " ".join(f"LEFT JOIN _kept_{c} ON _kept_{c}.unique_id = f.unique_id" for c in ARRAYS)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE {table} AS
-        SELECT f.* EXCLUDE ({", ".join(SELECTOR_ARRAYS)}),
-            {", ".join(f"_kept_{c}.vals AS {c}" for c in SELECTOR_ARRAYS)},
-            b.tokens AS block_tokens,
-            list_min(_kept_emails.vals) AS first_email,
-            list_min(_kept_handles.vals) AS first_handle,
-            list_min(_kept_ips.vals) AS first_ip
-        FROM _features f {joins}
-        LEFT JOIN (
-            SELECT unique_id, list(token ORDER BY token) AS tokens FROM ({tagged}) GROUP BY unique_id
-        ) b ON b.unique_id = f.unique_id
-        """
-    )
-    con.execute("DROP TABLE _features")
-    for column in ARRAYS:
-        con.execute(f"DROP TABLE _kept_{column}")
-    return count
+    as in exact correlation: it is left out of the arrays and of blocking. The SQL lives in
+    linkage.feature_cache, which builds the same table once and keeps it between runs."""
+    from caseweave.linkage.feature_cache import build_table  # it imports this module
+
+    return build_table(
+        con, table, session, operation_id, excluded=excluded, max_records=max_records, margin=margin,
+        chunk=chunk,
+    )  # fmt: skip

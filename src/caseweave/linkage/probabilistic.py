@@ -14,9 +14,9 @@ log2 odds plus these parts). They replace the probabilistic links the run's reco
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
@@ -26,7 +26,7 @@ from caseweave.config import Settings
 from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage import model_store
-from caseweave.linkage.features import load_features
+from caseweave.linkage.feature_cache import prepare_features
 from caseweave.linkage.models import Link
 from caseweave.linkage.splink_engine import (
     RECORDS,
@@ -40,6 +40,7 @@ from caseweave.linkage.splink_engine import (
 )
 from caseweave.linkage.warninglists import build_matcher
 
+log = logging.getLogger(__name__)
 MIN_RECORDS = 50  # fewer person records give EM nothing to learn from
 _CHUNK = 500
 
@@ -77,15 +78,16 @@ def predict_links(
         return Prediction(0, "probabilistic linkage: no new person records")
     matcher = build_matcher(session)
     with open_engine(engine) as run:
-        load_features(
+        prepared = prepare_features(
             run.con,
             RECORDS,
             session,
+            settings,
             operation_id,
             excluded=lambda selector_type, value: matcher.match(selector_type, value) is not None,
-            max_records=settings.link_max_persons_per_value,
-            margin=timedelta(hours=settings.link_ip_tolerance_hours / 2),
+            rebuild=new_ids is None,
         )
+        log.info("features of operation %s: %s rows, %s", operation_id, prepared.records, prepared.how)
         try:
             linker, note = _linker(session, operation_id, run, records, retrain=retrain or new_ids is None)
         except NotTrainable as error:

@@ -12,16 +12,29 @@ Comparisons (one per signal: modelling a signal twice counts its evidence twice)
 - email, phone: any address / number in common;
 - username: the same account, the same handle on another platform (or as an e-mail's local
   part), the same core but other trailing digits, the same core (leetspeak, separators aside);
+- street: house number and street as stated (linkage.addresses): both, the number with the street
+  mistyped, the street alone, street and premise lines swapped, the number alone;
+- premise (flat, building, estate): exact, Jaro-Winkler ≥ 0.88, swapped with the street line;
+- locality: postcode and town, the postcode alone, the town with the postcode one character off, the
+  town alone, the postcode one character off. Postcode and town are one comparison: one says
+  much of the other, and two comparisons would count the place twice;
 - country: exact, with term-frequency adjustment;
 - ip: IP-days in common (2+, 1), an address within a fortnight, addresses on other days (2+, 1).
   A household shares its address on the same days too: names and handles must agree as well.
 
 Blocking (which pairs are scored): names, names swapped, their first letters, date of birth with a
 first initial, and any selector value, handle, core or IP address two records share (one exploded
-array of tagged tokens; common values left out by linkage.features). Training: the prior from
-near-certain rules, u from random pairs, m by expectation maximisation in four sessions blocked on
-date of birth, full name, first e-mail and first handle (Splink 5 cannot train EM on an exploded
-array), so every comparison is trained in at least one session that does not fix it.
+array of tagged tokens; common values left out by linkage.features). Where addresses are stated:
+postcode with house number, with the family name's first two letters or with the premise; date of
+birth with the postcode's first two characters; house number with the first three letters of street
+and town; street with the town's first three letters; street as the other's premise (same number).
+Each pairs a place with a second key, so no block is a whole postcode or town.
+
+Training: the prior from near-certain rules, u from random pairs, m by expectation maximisation in
+four sessions blocked on date of birth, full name, first e-mail and first handle (Splink 5 cannot
+train EM on an exploded array), so every comparison is trained in at least one session that does not
+fix it (no session blocks on an address). A comparison too few records state gets no weight
+(splink_engine.sparse).
 
 Term frequencies are not available for arrays; a common handle core is weak through its u.
 """
@@ -37,8 +50,10 @@ from splink import SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 
-MODEL_FORMAT = "caseweave.splink_person/1"
+MODEL_FORMAT = "caseweave.splink_person/2"  # 2: street and locality compared
 
 
 class ModelError(ValueError):
@@ -126,6 +141,95 @@ def _ip() -> ComparisonCreator:
     )
 
 
+def _either_lacks(*columns: str) -> ComparisonLevelCreator:
+    """One of the two records states none of the columns: no evidence either way."""
+    missing = (" AND ".join(f"{column}_{side} IS NULL" for column in columns) for side in "lr")
+    return cll.CustomLevel(" OR ".join(f"({condition})" for condition in missing)).configure(
+        is_null_level=True
+    )
+
+
+class _Swapped(ComparisonLevelCreator):
+    """Each record's `column` is alike the other record's `other` (Jaro-Winkler, the engine's own
+    function as Splink's levels name it): lines written in the other order. Both ways, or a street
+    alike one building's name would count twice."""
+
+    def __init__(self, column: str, other: str, threshold: float = 0.92) -> None:
+        self.column, self.other, self.threshold = column, other, threshold
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        jw = sql_dialect.jaro_winkler_function_name
+        return " AND ".join(
+            f"{jw}({self.column}_{a}, {self.other}_{b}) >= {self.threshold}" for a, b in ("lr", "rl")
+        )
+
+    def create_label_for_charts(self) -> str:
+        return f"{self.column} and {self.other} lines swapped"
+
+
+def _street() -> ComparisonCreator:
+    same_number = cll.ExactMatchLevel("street_number")
+    return cl.CustomComparison(
+        output_column_name="street",
+        comparison_description="street and house number",
+        comparison_levels=[
+            _either_lacks("street", "street_number"),
+            cll.And(same_number, cll.ExactMatchLevel("street")).configure(label_for_charts="same address"),
+            cll.And(same_number, cll.JaroWinklerLevel("street", 0.88)).configure(
+                label_for_charts="same number, street alike (typo)"
+            ),
+            cll.JaroWinklerLevel("street", 0.92).configure(
+                label_for_charts="same street, number other or unstated"
+            ),
+            _Swapped("street", "premise"),
+            cll.ExactMatchLevel("street_number").configure(
+                label_for_charts="same house number, other street"
+            ),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+    )
+
+
+def _premise() -> ComparisonCreator:
+    return cl.CustomComparison(
+        output_column_name="premise",
+        comparison_description="other address lines (flat, building, estate)",
+        comparison_levels=[
+            cll.NullLevel("premise"),
+            cll.ExactMatchLevel("premise").configure(label_for_charts="same"),
+            cll.JaroWinklerLevel("premise", 0.88).configure(label_for_charts="alike (typo)"),
+            _Swapped("premise", "street"),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+    )
+
+
+def _locality() -> ComparisonCreator:
+    def town_alike() -> ComparisonLevelCreator:
+        return cll.JaroWinklerLevel("locality", 0.88)
+
+    def postcode_typo() -> ComparisonLevelCreator:
+        return cll.LevenshteinLevel("postcode", 1)
+
+    return cl.CustomComparison(
+        output_column_name="locality",
+        comparison_description="postcode and town",
+        comparison_levels=[
+            _either_lacks("postcode", "locality"),
+            cll.And(cll.ExactMatchLevel("postcode"), town_alike()).configure(
+                label_for_charts="same postcode and town"
+            ),
+            cll.ExactMatchLevel("postcode").configure(
+                label_for_charts="same postcode, town other or unstated"
+            ),
+            cll.And(town_alike(), postcode_typo()).configure(label_for_charts="same town, postcode one off"),
+            town_alike().configure(label_for_charts="same town, postcode other or unstated"),
+            postcode_typo().configure(label_for_charts="postcode one character off"),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+    )
+
+
 def _country() -> ComparisonCreator:
     return cl.CustomComparison(
         output_column_name="country",
@@ -146,6 +250,9 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
         _shared("email", "emails", "e-mail address"),
         _username(),
         _shared("phone", "phones", "phone number"),
+        _street(),
+        _premise(),
+        _locality(),
         _country(),
         _ip(),
     ]
@@ -162,6 +269,17 @@ PREDICT_BLOCKING: list[BlockingRuleCreator | dict[str, Any]] = [
     CustomRule("l.given_name = r.family_name AND l.family_name = r.given_name"),
     block_on("substr(given_name, 1, 2)", "substr(family_name, 1, 2)"),
     block_on("dob", "substr(given_name, 1, 1)"),
+    # Addresses (Febrl4: equal names or dob alone bring 4,596 of 5,000 true pairs, these 4,995).
+    # A postcode or town alone would be one block of thousands in a city: each has a second key.
+    block_on("postcode", "street_number"),
+    block_on("postcode", "substr(family_name, 1, 2)"),
+    block_on("postcode", "premise"),
+    block_on("dob", "substr(postcode, 1, 2)"),
+    block_on("street_number", "substr(street, 1, 3)", "substr(locality, 1, 3)"),
+    block_on("street", "substr(locality, 1, 3)"),
+    # lines written in the other order; two rules, as Splink keeps only pairs with l id < r id
+    CustomRule("l.street = r.premise AND l.street_number = r.street_number"),
+    CustomRule("l.premise = r.street AND l.street_number = r.street_number"),
     block_on("block_tokens", arrays_to_explode=["block_tokens"]),
 ]
 

@@ -1,0 +1,497 @@
+"""The person model's features, kept between runs in one DuckDB file per operation.
+
+Deriving features (`linkage.features.stream_features`: names split and folded, handles and their
+cores, IP-days and IP-weeks) is Python per record and sighting; at a million person records it was
+most of a run, and an incremental run paid it for every stored record to link a few new ones.
+Person records and their sightings are stored once and never change (a referral is immutable), so
+neither do their features, unless the code that derives them, the warning lists or the settings
+change. The file holds:
+
+  raw      each record's features as derived (features.SCHEMA), over-correlating values included;
+  counts   per array and value key, how many records hold it (an IP-day's key is its address);
+  records  what the model reads: raw with values held by more than `link_max_persons_per_value`
+           records left out, the block tokens, first e-mail / handle / address;
+  meta     what it was built from (a fingerprint) and how far (the watermark).
+
+Each run compares the fingerprint (this code, the enabled warning lists, the IP tolerance, the
+over-correlation limit, the operation) and the watermark with the database, in a few indexed
+queries: the count and id sum of the records up to the cached highest id (a record removed, or
+cached by a run whose transaction was rolled back), the creation time of the highest cached record
+(SQLite gives a rolled-back transaction's ids to the next records), and any sighting added since to
+a cached record. A full run rebuilds the file. Otherwise, if all agree, only records with a higher
+id are derived and appended: their values' counts are added, and the cached records holding a value
+that has now become over-correlating are rebuilt from raw. Anything else rebuilds the file. The
+records table is therefore always what a fresh load gives (tests/linkage/test_feature_cache.py).
+
+Without a folder (`Settings.linkage_cache_dir`; by default beside a SQLite database file, none for
+a server database) or when another process holds the file, the same tables are built in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from caseweave.config import Settings
+from caseweave.intake.models import PersonRecord, Sighting
+from caseweave.linkage import features
+from caseweave.linkage.correlation import EXCLUDED_IP_FLAGS
+from caseweave.linkage.features import (
+    _TOKEN_TAGS,
+    ARRAYS,
+    CHUNK,
+    SELECTOR_ARRAYS,
+    Excluded,
+    stream_features,
+    to_arrow,
+)
+from caseweave.linkage.models import Warninglist, WarninglistEntry
+from caseweave.operations.models import Operation
+
+FORMAT = "caseweave.features/1"
+CACHE = "fc"  # the attached file's name in the run's DuckDB connection
+COUNTED = tuple(column for column in ARRAYS if column != "numbered_cores")  # compared, never filtered
+_PERIODS = ("ip_days", "ip_weeks")  # keyed by their address
+_FIRSTS = {"first_email": "emails", "first_handle": "handles", "first_ip": "ips"}
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    records: int  # rows of the features table
+    how: str  # "built", "appended N", "unchanged", "in memory" (+ why)
+
+
+def cache_dir(settings: Settings) -> Path | None:
+    """Where the operations' feature files live: the setting, else beside a SQLite file, else none."""
+    if not settings.linkage_feature_cache:
+        return None
+    if settings.linkage_cache_dir:
+        return Path(settings.linkage_cache_dir)
+    url = make_url(settings.database_url)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in {"", ":memory:"} or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return path.parent / f"{path.name}.linkage-cache"
+
+
+def cache_path(settings: Settings, operation_id: int) -> Path | None:
+    folder = cache_dir(settings)
+    return None if folder is None else folder / f"operation-{operation_id}.duckdb"
+
+
+def invalidate(settings: Settings, operation_id: int) -> None:
+    """Forget an operation's cached features (for code that ever deletes or alters stored records)."""
+    path = cache_path(settings, operation_id)
+    if path is not None:
+        _remove(path)
+
+
+def prepare_features(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    session: Session,
+    settings: Settings,
+    operation_id: int,
+    *,
+    excluded: Excluded,
+    rebuild: bool = False,
+) -> Prepared:
+    """Make `table` in con hold the operation's features (as features.load_features builds them):
+    a view on the operation's cache file, brought up to date first (rebuilt from SQL when `rebuild`,
+    as a full run does), or an in-memory table."""
+    store = _Store(
+        session,
+        operation_id,
+        excluded=excluded,
+        max_records=settings.link_max_persons_per_value,
+        margin=timedelta(hours=settings.link_ip_tolerance_hours / 2),
+    )
+    path = cache_path(settings, operation_id)
+    reason = "no cache folder"
+    if path is not None:
+        try:
+            how = _refreshed(con, path, store, rebuild=rebuild)
+        except (OSError, duckdb.Error) as error:  # held by another run, damaged, disk full …
+            reason = f"cache not used: {str(error).splitlines()[0]}"
+            log.warning("feature cache %s: %s", path, reason)
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {CACHE}.records")
+            return Prepared(store.count(con, CACHE), how)
+    return Prepared(_build_in_memory(con, table, store), f"in memory ({reason})")
+
+
+def _refreshed(con: duckdb.DuckDBPyConnection, path: Path, store: _Store, *, rebuild: bool) -> str:
+    """Attach the operation's file and bring it up to date; a file to rebuild (or a damaged one)
+    is started again, so that it never keeps the space of what it held before."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    quoted = str(path).replace("'", "''")
+    try:
+        con.execute(f"ATTACH '{quoted}' AS {CACHE}")
+        reason = "a full run reads every record again" if rebuild else store.stale(con, CACHE)
+    except duckdb.Error as error:
+        if "lock" in str(error).lower() or "conflict" in str(error).lower():
+            raise  # another run holds it
+        log.warning("feature cache %s is unreadable (%s): started again", path, error)
+        reason = "the file could not be read"
+    try:
+        if reason is not None:
+            if any(
+                row[0] == CACHE
+                for row in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+            ):
+                con.execute(f"DETACH {CACHE}")
+            _remove(path)
+            con.execute(f"ATTACH '{quoted}' AS {CACHE}")
+        return store.refresh(con, CACHE, reason)
+    except duckdb.Error:
+        con.execute(f"DETACH DATABASE IF EXISTS {CACHE}")
+        _remove(path)  # what it holds can no longer be vouched for
+        raise
+
+
+def _remove(path: Path) -> None:
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+
+def build_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    session: Session,
+    operation_id: int,
+    *,
+    excluded: Excluded,
+    max_records: int,
+    margin: timedelta,
+    chunk: int = CHUNK,
+) -> int:
+    """Table `table` with the operation's features, built afresh in memory (features.load_features)."""
+    store = _Store(
+        session, operation_id, excluded=excluded, max_records=max_records, margin=margin, chunk=chunk
+    )
+    return _build_in_memory(con, table, store)
+
+
+def _build_in_memory(con: duckdb.DuckDBPyConnection, table: str, store: _Store) -> int:
+    con.execute("CREATE SCHEMA IF NOT EXISTS _features_build")
+    count = store.build(con, "_features_build")
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _features_build.records")
+    con.execute("DROP SCHEMA _features_build CASCADE")
+    return count
+
+
+# --- the SQL: one definition of what the model reads, for a fresh build and for an append -----------
+
+
+def _key(column: str) -> str:
+    return "split_part(v, '|', 1)" if column in _PERIODS else "v"
+
+
+def _flat(source: str) -> str:
+    """(unique_id, col, k, v): every value of the counted arrays of `source`, with its key."""
+    return " UNION ALL ".join(
+        f"SELECT unique_id, '{c}' AS col, {_key(c)} AS k, v "
+        f"FROM (SELECT unique_id, unnest({c}) AS v FROM {source})"
+        for c in COUNTED
+    )
+
+
+def _counts(source: str) -> str:
+    return f"SELECT col, k, count(DISTINCT unique_id) AS n FROM ({_flat(source)}) GROUP BY col, k"
+
+
+def _filtered(source: str, counts: str, max_records: int) -> str:
+    """The rows of `source` as the model reads them: a value whose key more than max_records
+    records hold is left out of its array, of the block tokens and of the firsts (NULL where none
+    is left, as a missing field). Most records hold no such value: their rows are made from their
+    own arrays; only the others are taken apart value by value and put together again."""
+    over = f"(SELECT col, k FROM {counts} WHERE n > {int(max_records)})"
+    plain_tokens = ", ".join(
+        f"coalesce(list_transform(f.{c}, lambda v: '{t}:' || v), [])" for c, t in _TOKEN_TAGS.items()
+    )
+    plain = [
+        *(f"f.{c}" for c in SELECTOR_ARRAYS),
+        f"nullif(list_sort(list_concat({plain_tokens})), []) AS block_tokens",
+        *(f"list_min(f.{c}) AS {name}" for name, c in _FIRSTS.items()),
+    ]
+    tag = "CASE col " + " ".join(f"WHEN '{c}' THEN '{t}:'" for c, t in _TOKEN_TAGS.items()) + " END || v"
+    tokens = ", ".join(f"'{c}'" for c in _TOKEN_TAGS)
+    aggregates = [f"list(v ORDER BY v) FILTER (WHERE col = '{c}') AS {c}" for c in SELECTOR_ARRAYS]
+    aggregates.append(f"list({tag} ORDER BY {tag}) FILTER (WHERE col IN ({tokens})) AS block_tokens")
+    aggregates += [f"min(v) FILTER (WHERE col = '{c}') AS {name}" for name, c in _FIRSTS.items()]
+    kept = [f"per.{c}" for c in (*SELECTOR_ARRAYS, "block_tokens", *_FIRSTS)]
+    rest = f"f.* EXCLUDE ({', '.join(SELECTOR_ARRAYS)})"
+    return f"""
+        WITH flat AS ({_flat(source)}),
+        affected AS (
+            SELECT DISTINCT flat.unique_id FROM flat
+            SEMI JOIN {over} o ON o.col = flat.col AND o.k = flat.k
+        ),
+        kept AS (
+            SELECT flat.unique_id, flat.col, flat.v FROM flat
+            SEMI JOIN affected a ON a.unique_id = flat.unique_id
+            ANTI JOIN {over} o ON o.col = flat.col AND o.k = flat.k
+        ),
+        per AS (SELECT unique_id, {", ".join(aggregates)} FROM kept GROUP BY unique_id)
+        SELECT {rest}, {", ".join(plain)}
+        FROM {source} f ANTI JOIN affected a ON a.unique_id = f.unique_id
+        UNION ALL
+        SELECT {rest}, {", ".join(kept)}
+        FROM {source} f SEMI JOIN affected a ON a.unique_id = f.unique_id
+        LEFT JOIN per ON per.unique_id = f.unique_id
+    """
+
+
+class _Store:
+    """The raw, counts, records and meta tables of one operation in one DuckDB database."""
+
+    def __init__(
+        self,
+        session: Session,
+        operation_id: int,
+        *,
+        excluded: Excluded,
+        max_records: int,
+        margin: timedelta,
+        chunk: int = CHUNK,
+    ) -> None:
+        self.session, self.operation_id, self.chunk = session, operation_id, chunk
+        self.excluded, self.max_records, self.margin = excluded, max_records, margin
+
+    def count(self, con: duckdb.DuckDBPyConnection, db: str) -> int:
+        return _scalar(con, f"SELECT count(*) FROM {db}.records")
+
+    def _stream(self, after: int) -> Iterable[Any]:
+        for rows in stream_features(
+            self.session,
+            self.operation_id,
+            excluded=self.excluded,
+            margin=self.margin,
+            chunk=self.chunk,
+            after=after,
+        ):
+            yield to_arrow(rows)
+
+    def build(self, con: duckdb.DuckDBPyConnection, db: str) -> int:
+        """Every table afresh from SQL; returns the number of records."""
+        con.register("_features_chunk", to_arrow([]))
+        con.execute(f"CREATE OR REPLACE TABLE {db}.raw AS SELECT * FROM _features_chunk")
+        for chunk in self._stream(0):
+            con.register("_features_chunk", chunk)
+            con.execute(f"INSERT INTO {db}.raw SELECT * FROM _features_chunk")
+        con.unregister("_features_chunk")
+        con.execute(f"CREATE OR REPLACE TABLE {db}.counts AS {_counts(db + '.raw')}")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {db}.records AS "
+            f"SELECT * FROM ({_filtered(db + '.raw', db + '.counts', self.max_records)}) ORDER BY unique_id"
+        )
+        return self.count(con, db)
+
+    def refresh(self, con: duckdb.DuckDBPyConnection, db: str, reason: str | None) -> str:
+        """Append the records stored since the cache was made (reason None), or build it; what
+        was done."""
+        meta = _read_meta(con, db)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if reason is None and meta is not None:
+                how = self._append(con, db, meta)
+            else:
+                self.build(con, db)
+                how = f"built ({reason or 'no cache'})"
+            watermark = self._watermark(con, db)
+            _write_meta(con, db, {"format": FORMAT, "fingerprint": self.fingerprint, **watermark})
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute(f"CHECKPOINT {db}")
+        return how
+
+    def stale(self, con: duckdb.DuckDBPyConnection, db: str) -> str | None:
+        """Why the cache in `db` cannot be appended to, or None."""
+        meta = _read_meta(con, db)
+        if meta is None:
+            return "no cache"
+        if meta.get("format") != FORMAT or meta.get("fingerprint") != self.fingerprint:
+            return "code, warning lists or settings changed"
+        op = PersonRecord.operation_id == self.operation_id
+        persons, id_sum = self.session.execute(
+            select(func.count(), func.coalesce(func.sum(PersonRecord.id), 0)).where(
+                op, PersonRecord.id <= meta["max_id"]
+            )
+        ).one()
+        if (persons, id_sum) != (meta["persons"], meta["id_sum"]):
+            return "stored records changed"
+        if _created(self.session, meta["max_id"]) != meta["top_created"]:
+            # SQLite gives the ids of a rolled-back transaction to the next records: the highest
+            # cached id is then a new record (or, if not yet reused, missing and counted above)
+            return "the last records cached were rolled back"
+        late = self.session.scalar(
+            select(func.count()).where(
+                Sighting.operation_id == self.operation_id,
+                Sighting.id > meta["max_sighting_id"],
+                Sighting.person_record_id <= meta["max_id"],
+            )
+        )
+        if late:
+            return "sightings added to stored records"
+        return None
+
+    def _append(self, con: duckdb.DuckDBPyConnection, db: str, meta: dict[str, Any]) -> str:
+        """Derive the records above the watermark and merge them in."""
+        con.register("_features_chunk", to_arrow([]))
+        con.execute("CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM _features_chunk")
+        for chunk in self._stream(int(meta["max_id"])):
+            con.register("_features_chunk", chunk)
+            con.execute("INSERT INTO _new SELECT * FROM _features_chunk")
+        con.unregister("_features_chunk")
+        new = _scalar(con, "SELECT count(*) FROM _new")
+        if not new:
+            con.execute("DROP TABLE _new")
+            return "unchanged"
+        limit = int(self.max_records)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS {_counts('_new')}")
+        # keys held by at most `limit` records until now and by more with the new ones: the stored
+        # records holding them lose those values (and blocking on them)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _crossed AS
+            SELECT d.col, d.k FROM _delta d JOIN {db}.counts c ON c.col = d.col AND c.k = d.k
+            WHERE c.n <= {limit} AND c.n + d.n > {limit}
+            """
+        )
+        con.execute(
+            f"UPDATE {db}.counts SET n = {db}.counts.n + d.n FROM _delta d "
+            f"WHERE {db}.counts.col = d.col AND {db}.counts.k = d.k"
+        )
+        con.execute(
+            f"INSERT INTO {db}.counts SELECT d.* FROM _delta d "
+            f"ANTI JOIN {db}.counts c ON c.col = d.col AND c.k = d.k"
+        )
+        con.execute(f"INSERT INTO {db}.raw SELECT * FROM _new")
+        crossed = con.execute("SELECT col, list(k) FROM _crossed GROUP BY col").fetchall()
+        con.execute("CREATE OR REPLACE TEMP TABLE _redo AS SELECT unique_id FROM _new")
+        for column, keys in crossed:
+            holders = f"list_transform({column}, lambda v: {_key(column)})" if column in _PERIODS else column
+            con.execute(
+                f"INSERT INTO _redo SELECT unique_id FROM {db}.raw "
+                f"WHERE unique_id <= {int(meta['max_id'])} AND list_has_any({holders}, ?)",
+                [keys],
+            )
+        con.execute(f"DELETE FROM {db}.records WHERE unique_id IN (SELECT unique_id FROM _redo)")
+        source = f"(SELECT * FROM {db}.raw WHERE unique_id IN (SELECT unique_id FROM _redo))"
+        con.execute(f"INSERT INTO {db}.records {_filtered(source, db + '.counts', limit)}")
+        redone = _scalar(con, "SELECT count(DISTINCT unique_id) FROM _redo")
+        for name in ("_new", "_delta", "_crossed", "_redo"):
+            con.execute(f"DROP TABLE {name}")
+        stored_again = redone - new
+        return f"appended {new}" + (f", {stored_again} stored records rebuilt" if stored_again else "")
+
+    def _watermark(self, con: duckdb.DuckDBPyConnection, db: str) -> dict[str, Any]:
+        [row] = con.execute(
+            f"SELECT count(*), coalesce(sum(unique_id), 0), coalesce(max(unique_id), 0) FROM {db}.raw"
+        ).fetchall()
+        persons, id_sum, max_id = (int(value) for value in row)
+        max_sighting = self.session.scalar(
+            select(func.max(Sighting.id)).where(Sighting.operation_id == self.operation_id)
+        )
+        return {
+            "persons": persons,
+            "id_sum": id_sum,
+            "max_id": max_id,
+            "top_created": _created(self.session, max_id),
+            "max_sighting_id": int(max_sighting or 0),
+        }
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """What the features are derived from besides the records: this code, the IP flags that
+        never link, the settings, the enabled warning lists, and the operation itself."""
+        digest = hashlib.sha256(FORMAT.encode())
+        digest.update(_code().encode())
+        digest.update(json.dumps(sorted(EXCLUDED_IP_FLAGS)).encode())
+        digest.update(f"{self.max_records}|{self.margin.total_seconds()}".encode())
+        created = self.session.scalar(select(Operation.created_at).where(Operation.id == self.operation_id))
+        digest.update(f"{self.operation_id}|{created}".encode())
+        lists = self.session.execute(
+            select(
+                Warninglist.id,
+                Warninglist.name,
+                Warninglist.version,
+                Warninglist.list_type,
+                Warninglist.selector_types,
+                Warninglist.loaded_at,
+            )
+            .where(Warninglist.enabled.is_(True))
+            .order_by(Warninglist.id)
+        ).all()
+        entries = self.session.execute(
+            select(WarninglistEntry.warninglist_id, func.count(), func.max(WarninglistEntry.id))
+            .join(Warninglist, Warninglist.id == WarninglistEntry.warninglist_id)
+            .where(Warninglist.enabled.is_(True))
+            .group_by(WarninglistEntry.warninglist_id)
+            .order_by(WarninglistEntry.warninglist_id)
+        ).all()
+        digest.update(repr([tuple(map(str, row)) for row in [*lists, *entries]]).encode())
+        return digest.hexdigest()
+
+
+@cache
+def _code() -> str:
+    """The source of what derives the features: linkage.features, the caseweave functions it calls
+    (addresses …), and this module."""
+    names = {features.__name__, __name__}
+    for value in vars(features).values():
+        module = getattr(value, "__module__", None)
+        if inspect.isfunction(value) and module and module.startswith("caseweave."):
+            names.add(module)
+    return "".join(inspect.getsource(sys.modules[name]) for name in sorted(names))
+
+
+def _created(session: Session, record_id: int) -> str | None:
+    created = session.scalar(select(PersonRecord.created_at).where(PersonRecord.id == record_id))
+    return None if created is None else created.isoformat()
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """An integer a query gives (read to the end: DuckDB keeps a half-read result open)."""
+    rows = con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _read_meta(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, Any] | None:
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [db]
+        ).fetchall()
+    }
+    if not {"meta", "raw", "counts", "records"} <= tables:
+        return None
+    rows = con.execute(f"SELECT value FROM {db}.meta").fetchall()
+    if not rows:
+        return None
+    meta: dict[str, Any] = json.loads(rows[0][0])
+    return meta
+
+
+def _write_meta(con: duckdb.DuckDBPyConnection, db: str, meta: dict[str, Any]) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {db}.meta (value VARCHAR)")
+    con.execute(f"INSERT INTO {db}.meta VALUES (?)", [json.dumps(meta)])
