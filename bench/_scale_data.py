@@ -30,18 +30,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from bench._support import AGENCIES, DOMAINS, PLATFORMS, bench_operation
 from caseweave.synth.names import transliterate, typo
 
-# code, country, phone prefix (E.164), digits after it (numbers phonenumbers accepts)
-AGENCIES: tuple[tuple[str, str, str, int], ...] = (
-    ("GB-NCA", "GB", "+447400", 6),
-    ("IE-GARDA", "IE", "+35387", 7),
-    ("NL-POLITIE", "NL", "+3161", 7),
-    ("DE-BKA", "DE", "+4915112", 6),
-    ("FR-OFMIN", "FR", "+33612", 6),
-)
-PLATFORMS = ("chatapp", "photoshare", "gamechat", "videohub")
-DOMAINS = ("mail.example", "inbox.example", "post.example", "webmail.example")
 HANDLE_WORDS = (
     ("dark", "silent", "lone", "grey", "night", "cold", "swift", "void", "iron", "lucky", "pale", "wild"),
     ("fox", "owl", "wolf", "raven", "lynx", "moth", "pike", "crow", "hare", "viper", "stag", "eel"),
@@ -362,33 +353,7 @@ def create(url: str, population: Population) -> Stored:
     db = Database.open(Settings(database_url=url))
     operator = Actor.cli()
     with db.transaction() as session:
-        for code, country, _, _ in AGENCIES:
-            ops.add_agency(
-                session,
-                operator,
-                code=code,
-                name=f"{code} bench",
-                country=country,
-                kind="police",
-                contact_point=f"desk@{code.lower()}.example",
-            )
-        op = ops.create_operation(
-            session,
-            operator,
-            name="Bench linkage at scale",
-            lead_agency=AGENCIES[0][0],
-            start_date=date.today() - timedelta(days=400),
-        )
-        for code, *_ in AGENCIES[1:]:
-            ops.add_membership(
-                session,
-                operator,
-                op.id,
-                agency=code,
-                role="partner",
-                joined_on=date.today() - timedelta(days=400),
-            )
-        op_id = op.id
+        op_id = bench_operation(session, "Bench linkage at scale")
         agency_ids = {n: ops.agency_by_code(session, code).id for n, (code, *_) in enumerate(AGENCIES)}
     referral_ids: list[int] = []
     for referral in range(population.referrals + (1 if population.new else 0)):

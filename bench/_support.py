@@ -286,6 +286,29 @@ def _secondary_indexes(session: Any, table: str) -> list[tuple[str, str]]:
     return [(name, sql) for name, sql in session.execute(text(query), {"t": table})]
 
 
+def bench_operation(session: Any, name: str) -> int:
+    """The five AGENCIES and an operation led by the first, the others partners from its start."""
+    from caseweave.actor import Actor
+    from caseweave.operations import service as ops
+
+    operator = Actor.cli()
+    started = date.today() - timedelta(days=400)
+    for code, country, _, _ in AGENCIES:
+        ops.add_agency(
+            session,
+            operator,
+            code=code,
+            name=f"{code} bench",
+            country=country,
+            kind="police",
+            contact_point=f"desk@{code.lower()}.example",
+        )
+    op = ops.create_operation(session, operator, name=name, lead_agency=AGENCIES[0][0], start_date=started)
+    for code, *_ in AGENCIES[1:]:
+        ops.add_membership(session, operator, op.id, agency=code, role="partner", joined_on=started)
+    return op.id
+
+
 def load(url: str, world: World, profile: Path | None = None) -> dict[str, Any]:
     from sqlalchemy import func, select, text
 
@@ -305,33 +328,7 @@ def load(url: str, world: World, profile: Path | None = None) -> dict[str, Any]:
     operator = Actor.cli()
     started = time.perf_counter()
     with db.transaction() as session:
-        for code, country, _, _ in AGENCIES:
-            ops.add_agency(
-                session,
-                operator,
-                code=code,
-                name=f"{code} bench",
-                country=country,
-                kind="police",
-                contact_point=f"desk@{code.lower()}.example",
-            )
-        op = ops.create_operation(
-            session,
-            operator,
-            name="Bench linkage",
-            lead_agency=AGENCIES[0][0],
-            start_date=date.today() - timedelta(days=400),
-        )
-        for code, *_ in AGENCIES[1:]:
-            ops.add_membership(
-                session,
-                operator,
-                op.id,
-                agency=code,
-                role="partner",
-                joined_on=date.today() - timedelta(days=400),
-            )
-        op_id = op.id
+        op_id = bench_operation(session, "Bench linkage")
     referral_ids: list[int] = []
     for referral in range(world.referrals):
         code = AGENCIES[world.agency_of_referral(referral)][0]
