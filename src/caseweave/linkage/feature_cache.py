@@ -9,22 +9,24 @@ change. The file holds:
 
   raw      each record's features as derived (features.SCHEMA), over-correlating values included;
   counts   per array and value key, how many records hold it (an IP-day's key is its address);
-  records  what the model reads: raw with values held by more than `link_max_persons_per_value`
-           records left out, the block tokens, first e-mail / handle / address;
+  records  what the model reads (linkage.feature_sql): raw with values held by more than
+           `link_max_persons_per_value` records left out, block tokens, first e-mail / handle / IP;
   meta     what it was built from (a fingerprint) and how far (the watermark).
 
-Each run compares the fingerprint (this code, the enabled warning lists, the IP tolerance, the
-over-correlation limit, the operation) and the watermark with the database, in a few indexed
+Each run compares the fingerprint (the code that derives features, the enabled warning lists, the
+IP tolerance, the over-correlation limit, the operation) and the watermark with the database, in a few indexed
 queries: the count and id sum of the records up to the cached highest id (a record removed, or
 cached by a run whose transaction was rolled back), the creation time of the highest cached record
 (SQLite gives a rolled-back transaction's ids to the next records), and any sighting added since to
 a cached record. A full run rebuilds the file. Otherwise, if all agree, only records with a higher
 id are derived and appended: their values' counts are added, and the cached records holding a value
-that has now become over-correlating are rebuilt from raw. Anything else rebuilds the file. The
+that has now become over-correlating are rebuilt from raw. Anything else starts the file again. The
 records table is therefore always what a fresh load gives (tests/linkage/test_feature_cache.py).
+At a million records the file takes about 0.7 GB.
 
 Without a folder (`Settings.linkage_cache_dir`; by default beside a SQLite database file, none for
-a server database) or when another process holds the file, the same tables are built in memory.
+a server database), or when another run holds the file or it cannot be used, the same tables are
+built in memory (`features.load_features`).
 """
 
 from __future__ import annotations
@@ -48,13 +50,10 @@ from sqlalchemy.orm import Session
 
 from caseweave.config import Settings
 from caseweave.intake.models import PersonRecord, Sighting
-from caseweave.linkage import features
+from caseweave.linkage import feature_sql, features
 from caseweave.linkage.correlation import EXCLUDED_IP_FLAGS
 from caseweave.linkage.features import (
-    _TOKEN_TAGS,
-    ARRAYS,
     CHUNK,
-    SELECTOR_ARRAYS,
     Excluded,
     stream_features,
     to_arrow,
@@ -64,9 +63,6 @@ from caseweave.operations.models import Operation
 
 FORMAT = "caseweave.features/1"
 CACHE = "fc"  # the attached file's name in the run's DuckDB connection
-COUNTED = tuple(column for column in ARRAYS if column != "numbered_cores")  # compared, never filtered
-_PERIODS = ("ip_days", "ip_weeks")  # keyed by their address
-_FIRSTS = {"first_email": "emails", "first_handle": "handles", "first_ip": "ips"}
 
 log = logging.getLogger(__name__)
 
@@ -197,68 +193,6 @@ def _build_in_memory(con: duckdb.DuckDBPyConnection, table: str, store: _Store) 
     return count
 
 
-# --- the SQL: one definition of what the model reads, for a fresh build and for an append -----------
-
-
-def _key(column: str) -> str:
-    return "split_part(v, '|', 1)" if column in _PERIODS else "v"
-
-
-def _flat(source: str) -> str:
-    """(unique_id, col, k, v): every value of the counted arrays of `source`, with its key."""
-    return " UNION ALL ".join(
-        f"SELECT unique_id, '{c}' AS col, {_key(c)} AS k, v "
-        f"FROM (SELECT unique_id, unnest({c}) AS v FROM {source})"
-        for c in COUNTED
-    )
-
-
-def _counts(source: str) -> str:
-    return f"SELECT col, k, count(DISTINCT unique_id) AS n FROM ({_flat(source)}) GROUP BY col, k"
-
-
-def _filtered(source: str, counts: str, max_records: int) -> str:
-    """The rows of `source` as the model reads them: a value whose key more than max_records
-    records hold is left out of its array, of the block tokens and of the firsts (NULL where none
-    is left, as a missing field). Most records hold no such value: their rows are made from their
-    own arrays; only the others are taken apart value by value and put together again."""
-    over = f"(SELECT col, k FROM {counts} WHERE n > {int(max_records)})"
-    plain_tokens = ", ".join(
-        f"coalesce(list_transform(f.{c}, lambda v: '{t}:' || v), [])" for c, t in _TOKEN_TAGS.items()
-    )
-    plain = [
-        *(f"f.{c}" for c in SELECTOR_ARRAYS),
-        f"nullif(list_sort(list_concat({plain_tokens})), []) AS block_tokens",
-        *(f"list_min(f.{c}) AS {name}" for name, c in _FIRSTS.items()),
-    ]
-    tag = "CASE col " + " ".join(f"WHEN '{c}' THEN '{t}:'" for c, t in _TOKEN_TAGS.items()) + " END || v"
-    tokens = ", ".join(f"'{c}'" for c in _TOKEN_TAGS)
-    aggregates = [f"list(v ORDER BY v) FILTER (WHERE col = '{c}') AS {c}" for c in SELECTOR_ARRAYS]
-    aggregates.append(f"list({tag} ORDER BY {tag}) FILTER (WHERE col IN ({tokens})) AS block_tokens")
-    aggregates += [f"min(v) FILTER (WHERE col = '{c}') AS {name}" for name, c in _FIRSTS.items()]
-    kept = [f"per.{c}" for c in (*SELECTOR_ARRAYS, "block_tokens", *_FIRSTS)]
-    rest = f"f.* EXCLUDE ({', '.join(SELECTOR_ARRAYS)})"
-    return f"""
-        WITH flat AS ({_flat(source)}),
-        affected AS (
-            SELECT DISTINCT flat.unique_id FROM flat
-            SEMI JOIN {over} o ON o.col = flat.col AND o.k = flat.k
-        ),
-        kept AS (
-            SELECT flat.unique_id, flat.col, flat.v FROM flat
-            SEMI JOIN affected a ON a.unique_id = flat.unique_id
-            ANTI JOIN {over} o ON o.col = flat.col AND o.k = flat.k
-        ),
-        per AS (SELECT unique_id, {", ".join(aggregates)} FROM kept GROUP BY unique_id)
-        SELECT {rest}, {", ".join(plain)}
-        FROM {source} f ANTI JOIN affected a ON a.unique_id = f.unique_id
-        UNION ALL
-        SELECT {rest}, {", ".join(kept)}
-        FROM {source} f SEMI JOIN affected a ON a.unique_id = f.unique_id
-        LEFT JOIN per ON per.unique_id = f.unique_id
-    """
-
-
 class _Store:
     """The raw, counts, records and meta tables of one operation in one DuckDB database."""
 
@@ -297,10 +231,11 @@ class _Store:
             con.register("_features_chunk", chunk)
             con.execute(f"INSERT INTO {db}.raw SELECT * FROM _features_chunk")
         con.unregister("_features_chunk")
-        con.execute(f"CREATE OR REPLACE TABLE {db}.counts AS {_counts(db + '.raw')}")
+        con.execute(f"CREATE OR REPLACE TABLE {db}.counts AS {feature_sql.counts(db + '.raw')}")
         con.execute(
             f"CREATE OR REPLACE TABLE {db}.records AS "
-            f"SELECT * FROM ({_filtered(db + '.raw', db + '.counts', self.max_records)}) ORDER BY unique_id"
+            f"SELECT * FROM ({feature_sql.filtered(db + '.raw', db + '.counts', self.max_records)}) "
+            "ORDER BY unique_id"
         )
         return self.count(con, db)
 
@@ -367,7 +302,7 @@ class _Store:
             con.execute("DROP TABLE _new")
             return "unchanged"
         limit = int(self.max_records)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS {_counts('_new')}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS {feature_sql.counts('_new')}")
         # keys held by at most `limit` records until now and by more with the new ones: the stored
         # records holding them lose those values (and blocking on them)
         con.execute(
@@ -389,7 +324,9 @@ class _Store:
         crossed = con.execute("SELECT col, list(k) FROM _crossed GROUP BY col").fetchall()
         con.execute("CREATE OR REPLACE TEMP TABLE _redo AS SELECT unique_id FROM _new")
         for column, keys in crossed:
-            holders = f"list_transform({column}, lambda v: {_key(column)})" if column in _PERIODS else column
+            holders = column
+            if column in feature_sql.PERIODS:  # an IP-day's key is its address
+                holders = f"list_transform({column}, lambda v: {feature_sql.key(column)})"
             con.execute(
                 f"INSERT INTO _redo SELECT unique_id FROM {db}.raw "
                 f"WHERE unique_id <= {int(meta['max_id'])} AND list_has_any({holders}, ?)",
@@ -397,7 +334,7 @@ class _Store:
             )
         con.execute(f"DELETE FROM {db}.records WHERE unique_id IN (SELECT unique_id FROM _redo)")
         source = f"(SELECT * FROM {db}.raw WHERE unique_id IN (SELECT unique_id FROM _redo))"
-        con.execute(f"INSERT INTO {db}.records {_filtered(source, db + '.counts', limit)}")
+        con.execute(f"INSERT INTO {db}.records {feature_sql.filtered(source, db + '.counts', limit)}")
         redone = _scalar(con, "SELECT count(DISTINCT unique_id) FROM _redo")
         for name in ("_new", "_delta", "_crossed", "_redo"):
             con.execute(f"DROP TABLE {name}")
@@ -456,8 +393,8 @@ class _Store:
 @cache
 def _code() -> str:
     """The source of what derives the features: linkage.features, the caseweave functions it calls
-    (addresses …), and this module."""
-    names = {features.__name__, __name__}
+    (addresses …), linkage.feature_sql and this module."""
+    names = {features.__name__, feature_sql.__name__, __name__}
     for value in vars(features).values():
         module = getattr(value, "__module__", None)
         if inspect.isfunction(value) and module and module.startswith("caseweave."):
