@@ -8,7 +8,8 @@ its records is what one referral states: the name as a full name or in parts, wi
 transliterations, or no name; often no date of birth, sometimes day and month swapped or a digit
 off; a subset of the selectors (the handle spelled another way on another platform, logins from the
 home addresses on one of the subject's days). Home addresses come from a pool shared with other
-people (households, reassigned leases), so an address alone is weak evidence.
+people (households, reassigned leases), so an address alone is weak evidence; no account, e-mail
+address or phone number is ever held by two subjects (a platform's handle names one account).
 
 Records are stored in an order unrelated to subjects (an affine permutation of generation order):
 the last `new` records, stored as one later referral, hold people already stored as well as new
