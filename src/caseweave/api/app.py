@@ -23,6 +23,7 @@ from caseweave.media.routes import router as media_router
 from caseweave.notes.routes import router as notes_router
 from caseweave.operations.routes import router as operations_router
 from caseweave.outcomes.routes import router as outcomes_router
+from caseweave.stats.routes import router as stats_router
 from caseweave.victims.routes import router as victims_router
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         media_router,
         victims_router,
         outcomes_router,
+        stats_router,
         audit_router,
     ):
         app.include_router(router)

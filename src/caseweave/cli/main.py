@@ -20,6 +20,7 @@ from caseweave.cli import (
     media_banks,
     outcomes,
     serve,
+    stats,
     synth,
     victims,
     warninglists,
@@ -61,6 +62,7 @@ media.app.command("match")(media_banks.match)
 app.add_typer(victims.victim_app, name="victim")
 app.add_typer(victims.safeguarding_app, name="safeguarding")
 app.add_typer(outcomes.app, name="outcome")
+app.add_typer(stats.app, name="stats")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 

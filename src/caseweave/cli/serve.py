@@ -15,8 +15,10 @@ from caseweave.cli.media_banks import print_report
 from caseweave.config import load_settings
 from caseweave.demo.dissemination import finish_demo
 from caseweave.demo.media import run_media_demo
+from caseweave.demo.outcomes import record_demo_outcomes
 from caseweave.demo.referrals import has_referrals, import_folder
 from caseweave.demo.seed import seed_demo
+from caseweave.demo.stats import describe, write_demo_stats
 from caseweave.linkage.service import link_operation
 from caseweave.operations.service import agency_by_code
 
@@ -76,6 +78,10 @@ def demo(
             packages = finish_demo(
                 session, actor, db.settings, result.operation, Path(".caseweave/demo-packages")
             )
+        with console.status("receiving agencies acknowledge packages and report outcomes; victims"):
+            outcomes = record_demo_outcomes(session, actor, db.settings, result.operation)
+        with console.status("operation figures, a public release and their charts"):
+            stats = write_demo_stats(session, result.operation, Path(".caseweave/demo-stats"))
     state = "created" if result.created else "already loaded; demo passwords were reset"
     name = f"[bold]{result.operation.name}[/bold] (id {result.operation.id})"
     console.print(f"{name} {state}; database {db.settings.database_url}")
@@ -90,5 +96,8 @@ def demo(
         highlight=False,
     )
     print_demo_packages(packages)
+    console.print(outcomes.describe(), highlight=False)
+    for line in describe(stats):
+        console.print(line, highlight=False)
     if not no_serve:
         serve(host, port)

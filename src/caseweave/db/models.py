@@ -30,6 +30,7 @@ from caseweave.media.models import MediaBank, MediaBankEntry, MediaEntryHash, Me
 from caseweave.notes.models import Note
 from caseweave.operations.models import Agency, Membership, Operation
 from caseweave.outcomes.models import OutcomeEvent
+from caseweave.stats.models import ReleaseConsent
 from caseweave.victims.models import Victim, VictimEvent, VictimLink
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "Referral",
     "ReferralMediaHash",
     "Release",
+    "ReleaseConsent",
     "Sighting",
     "Subject",
     "SubjectEvent",

@@ -55,4 +55,6 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     *((f"investigator.{cc.lower()}", f"{cc}-OCPU", ("investigator",)) for cc in _PARTNER_COUNTRIES),
     ("investigator.ie-customs", "IE-CUSTOMS", ("investigator",)),
     ("observer.nl-liaison", "NL-LIAISON", ("analyst",)),
+    # Coordinators of the partners that agree to the operation's figures being published.
+    *((f"coordinator.{cc.lower()}", f"{cc}-OCPU", ("coordinator",)) for cc in ("CA", "US", "AU", "DE")),
 )
