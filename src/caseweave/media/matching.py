@@ -1,7 +1,7 @@
 """Match a seized device's hash set against the operation's banks, and keep the result as a referral.
 
 Exact hashes (MD5, SHA-1, SHA-256) are looked up through the (algorithm, value) index; PDQ hashes of
-quality >= `media_pdq_min_quality` through the faiss index (media.index) within
+quality >= `media_pdq_min_quality` through the PDQ index (media.index: multi-index hashing, exact) within
 `media_pdq_max_distance` bits. Which enabled entries of the operation hold the values found is one
 query; which of those the agency may see is a second one with the access policy in its WHERE clause.
 An entry it may not see is never described: the file is reported as matching material held by
