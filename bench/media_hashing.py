@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,12 @@ def bare_loop(files: list[Path]) -> int:
             except Exception:  # the bare loop skips what it cannot decode, as a script would
                 continue
     return made
+
+
+def bare_processes(files: list[Path], processes: int) -> int:
+    """The bare loop split over processes by hand (every n-th file): what this machine's cores give."""
+    with ProcessPoolExecutor(processes) as pool:
+        return sum(pool.map(bare_loop, [files[i::processes] for i in range(processes)]))
 
 
 def ours(roots: list[Path], out: Path, workers: int) -> int:
@@ -90,11 +97,13 @@ def main() -> None:
         size = sum(p.stat().st_size for p in files)
         print(f"{len(files)} files, {size / 1e6:.1f} MB")
         out = Path(temp) / "out.json"
-        sides = ["bare", *(f"ours-{w}" for w in args.workers)]
+        parallel = [w for w in args.workers if w > 1]
+        sides = ["bare", *(f"bare-{w}" for w in parallel), *(f"ours-{w}" for w in args.workers)]
         timings: dict[str, list[float]] = {side: [] for side in sides}
         cpu: dict[str, list[float]] = {side: [] for side in sides}
         made = {
             "bare": bare_loop(files),
+            **{f"bare-{w}": bare_processes(files, w) for w in parallel},
             **{f"ours-{w}": ours(roots, out, w) for w in args.workers},
         }  # warm-up
         assert len(set(made.values())) == 1, made  # the same images hashed on every side
@@ -103,6 +112,8 @@ def main() -> None:
                 start, start_cpu = time.perf_counter(), cpu_seconds()
                 if side == "bare":
                     bare_loop(files)
+                elif side.startswith("bare-"):
+                    bare_processes(files, int(side.split("-")[1]))
                 else:
                     ours(roots, out, int(side.split("-")[1]))
                 timings[side].append(time.perf_counter() - start)
@@ -110,6 +121,12 @@ def main() -> None:
     bare, bare_cpu = statistics.median(timings["bare"]), statistics.median(cpu["bare"])
     rate = len(files) / bare
     print(f"bare loop: {bare:.2f} s wall, {bare_cpu:.2f} s CPU, {rate:.0f} files/s ({made['bare']} PDQ)")
+    for w in parallel:
+        took, took_cpu = statistics.median(timings[f"bare-{w}"]), statistics.median(cpu[f"bare-{w}"])
+        print(
+            f"bare loop split over {w} processes by hand: {took:.2f} s wall, {took_cpu:.2f} s CPU;"
+            f" throughput ratio {bare / took:.2f}× (the machine's ceiling for {w} workers)"
+        )
     for w in args.workers:
         took, took_cpu = statistics.median(timings[f"ours-{w}"]), statistics.median(cpu[f"ours-{w}"])
         print(
