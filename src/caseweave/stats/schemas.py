@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field
@@ -65,12 +66,4 @@ class ConsentOut(BaseModel):
 
     @classmethod
     def of(cls, view: ConsentView) -> ConsentOut:
-        return cls(
-            country=view.country,
-            agency=view.agency,
-            agreed_by=view.agreed_by,
-            agreed_at=view.agreed_at,
-            withdrawn_by=view.withdrawn_by,
-            withdrawn_at=view.withdrawn_at,
-            current=view.current,
-        )
+        return cls(**asdict(view), current=view.current)
