@@ -13,20 +13,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP
 from caseweave.access.policy import Viewer, visible
 from caseweave.db.base import utcnow
-from caseweave.db.bulk import chunks
+from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage.models import Alert, Link, Subject, SubjectMember
 from caseweave.operations.models import Agency
 
 HIDDEN_MESSAGE = "another agency holds a matching record — contact the operation coordinator"
-BATCH = 500  # ids per IN list
+BATCH = 2000  # subject ids per IN list: few round trips, inside every engine's parameter limit
 NO_USER = -1  # an agency-wide viewer: no user id matches, so RED records stay hidden
 
 
@@ -34,58 +35,70 @@ def agency_viewer(agency_id: int) -> Viewer:
     return Viewer(user_id=NO_USER, agency_id=agency_id, roles=frozenset())
 
 
-@dataclass(frozen=True)
-class AlertChange:
-    alert_id: int
-    subject_id: int
-    receiver_id: int
-    created: bool
+@dataclass
+class AlertCounts:
+    created: int = 0
+    updated: int = 0
 
 
 def evidence_kinds(links: Iterable[Link]) -> list[str]:
     """What matched, in words an investigator reads: selector types, or the model's strong parts."""
-    kinds: set[str] = set()
-    for link in links:
-        if link.kind == "selector" and link.selector_type:
-            kinds.add(link.selector_type)
-        elif link.kind == "probabilistic":
-            parts = sorted(
-                name
-                for name, part in (link.contributions or {}).items()
-                if float(part.get("match_weight", 0.0)) > 0
-            )
-            kinds.add("probable match: " + ", ".join(parts) if parts else "probable match")
-    return sorted(kinds)
+    kinds = {_kind(link.kind, link.selector_type, link.contributions) for link in links}
+    return sorted(kind for kind in kinds if kind)
 
 
-def refresh_alerts(session: Session, operation_id: int, subject_ids: Iterable[int]) -> list[AlertChange]:
-    """Create or update the alerts of the given subjects; returns what changed.
+def _kind(kind: str, selector_type: str | None, contributions: dict[str, Any] | None) -> str | None:
+    if kind == "selector":
+        return selector_type or None
+    if kind != "probabilistic":
+        return None
+    parts = sorted(
+        name for name, part in (contributions or {}).items() if float(part.get("match_weight", 0.0)) > 0
+    )
+    return "probable match: " + ", ".join(parts) if parts else "probable match"
 
-    Each step is one query per chunk of subjects (members, links, what each receiver may see,
-    existing alerts), not one per subject: a full run touches every subject of the operation."""
-    changes: list[AlertChange] = []
-    created: list[Alert] = []
+
+_Within = tuple[int, int, str]  # a link between two records of one subject: a_id, b_id, its kind
+
+
+def refresh_alerts(session: Session, operation_id: int, subject_ids: Iterable[int]) -> AlertCounts:
+    """Create or update the alerts of the given subjects; returns how many of each.
+
+    A few Core queries per chunk of subjects (members, links, what each receiver may see, existing
+    alerts); new alerts go in with one bulk insert, and an alert whose finding is unchanged costs
+    no write."""
+    counts = AlertCounts()
+    agencies: dict[int, Agency] = {}
     for part in chunks(sorted(set(subject_ids)), BATCH):
         holdings = _holdings(session, part)
         if not holdings:
             continue
-        record_subject = {
-            record_id: subject_id
-            for subject_id, holders in holdings.items()
-            for records in holders.values()
-            for record_id in records
-        }
-        links = _links_within(session, record_subject)
+        held = sorted(holdings)
+        links = _links_within(session, held)
         receivers = {agency for holders in holdings.values() for agency in holders}
-        seen = {agency: _visible_to(session, agency, record_subject) for agency in receivers}
-        agencies = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(receivers)))}
-        alerts = {
-            (a.subject_id, a.owner_agency_id, a.holder_agency_id): a
-            for a in session.scalars(select(Alert).where(Alert.subject_id.in_(list(holdings))))
+        missing = receivers - agencies.keys()
+        if missing:
+            agencies.update((a.id, a) for a in session.scalars(select(Agency).where(Agency.id.in_(missing))))
+        seen = {agency: _visible_to(session, agency, held) for agency in sorted(receivers)}
+        existing = {
+            (row.subject_id, row.owner_agency_id, row.holder_agency_id): row
+            for row in session.execute(
+                select(
+                    Alert.id,
+                    Alert.subject_id,
+                    Alert.owner_agency_id,
+                    Alert.holder_agency_id,
+                    Alert.disclosed,
+                    Alert.evidence,
+                ).where(Alert.subject_id.in_(held))
+            )
         }
-        for subject_id, holders in holdings.items():
-            for receiver in holders:
-                for holder in holders:
+        created: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for subject_id in held:
+            holders = holdings[subject_id]
+            for receiver in sorted(holders):
+                for holder in sorted(holders):
                     if holder == receiver:
                         continue
                     finding = _finding(
@@ -94,15 +107,20 @@ def refresh_alerts(session: Session, operation_id: int, subject_ids: Iterable[in
                         links[subject_id],
                         agencies[holder],
                     )
-                    key = (subject_id, receiver, holder)
-                    alert = alerts.get(key)
+                    alert = existing.get((subject_id, receiver, holder))
                     if alert is None:
-                        created.append(_new_alert(operation_id, key, finding))
-                    elif _update(alert, finding):
-                        changes.append(AlertChange(alert.id, subject_id, receiver, False))
-    session.add_all(created)
-    session.flush()  # one round trip for the new alerts' ids
-    return changes + [AlertChange(a.id, a.subject_id, a.owner_agency_id, True) for a in created]
+                        created.append(_new_alert(operation_id, (subject_id, receiver, holder), finding))
+                    elif alert.disclosed != finding.disclosed or alert.evidence != finding.evidence:
+                        # New evidence needs a fresh look, even on an alert that was resolved.
+                        changed.append(
+                            {"id": alert.id, **_fields(finding), "status": "new", "updated_at": utcnow()}
+                        )
+        bulk_insert(session, Alert.__table__, created)  # type: ignore[arg-type]
+        if changed:
+            session.execute(update(Alert).execution_options(synchronize_session=False), changed)
+        counts.created += len(created)
+        counts.updated += len(changed)
+    return counts
 
 
 def _holdings(session: Session, subject_ids: list[int]) -> dict[int, dict[int, set[int]]]:
@@ -119,28 +137,36 @@ def _holdings(session: Session, subject_ids: list[int]) -> dict[int, dict[int, s
     return {subject_id: holders for subject_id, holders in held.items() if len(holders) >= 2}
 
 
-def _links_within(session: Session, record_subject: dict[int, int]) -> dict[int, list[Link]]:
-    """Subject id → the links between two of its records."""
-    within: dict[int, list[Link]] = defaultdict(list)
-    for part in chunks(sorted(record_subject), BATCH):
-        for link in session.scalars(select(Link).where(Link.a_id.in_(part))):
-            subject_id = record_subject[link.a_id]
-            if record_subject.get(link.b_id) == subject_id:
-                within[subject_id].append(link)
+def _links_within(session: Session, subject_ids: list[int]) -> dict[int, list[_Within]]:
+    """Subject id → the links between two of its records, with their kind of evidence."""
+    other = SubjectMember.__table__.alias("other")
+    query = (
+        select(
+            SubjectMember.subject_id, Link.a_id, Link.b_id, Link.kind, Link.selector_type, Link.contributions
+        )
+        .join(Link, Link.a_id == SubjectMember.person_record_id)
+        .join(
+            other, (other.c.person_record_id == Link.b_id) & (other.c.subject_id == SubjectMember.subject_id)
+        )
+        .where(SubjectMember.subject_id.in_(subject_ids))
+    )
+    within: dict[int, list[_Within]] = defaultdict(list)
+    for subject_id, a_id, b_id, kind, selector_type, contributions in session.execute(query):
+        label = _kind(kind, selector_type, contributions)
+        if label:
+            within[subject_id].append((a_id, b_id, label))
     return within
 
 
-def _visible_to(session: Session, agency_id: int, record_subject: dict[int, int]) -> set[int]:
-    """Which of the records the receiving agency as a whole may see (the one access policy)."""
+def _visible_to(session: Session, agency_id: int, subject_ids: list[int]) -> set[int]:
+    """Which records of the subjects the receiving agency as a whole may see (the one access policy)."""
     viewer = agency_viewer(agency_id)
-    seen: set[int] = set()
-    for part in chunks(sorted(record_subject), BATCH):
-        seen.update(
-            session.scalars(
-                select(PersonRecord.id).where(PersonRecord.id.in_(part), visible(PersonRecord, viewer))
-            )
-        )
-    return seen
+    query = (
+        select(PersonRecord.id)
+        .join(SubjectMember, SubjectMember.person_record_id == PersonRecord.id)
+        .where(SubjectMember.subject_id.in_(subject_ids), visible(PersonRecord, viewer))
+    )
+    return set(session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -150,12 +176,16 @@ class _Finding:
     message: str
 
 
-def _finding(own: set[int], seen: set[int], links: Iterable[Link], holder: Agency) -> _Finding:
+def _finding(own: set[int], seen: set[int], links: Iterable[_Within], holder: Agency) -> _Finding:
     """What the receiver may be told about the holder: everything, or only that someone holds it."""
     if not seen:
         return _Finding(False, [], HIDDEN_MESSAGE)
-    evidence = evidence_kinds(
-        link for link in links if {link.a_id, link.b_id} & own and {link.a_id, link.b_id} & seen
+    evidence = sorted(
+        {
+            kind
+            for a_id, b_id, kind in links
+            if (a_id in own or b_id in own) and (a_id in seen or b_id in seen)
+        }
     )
     message = (
         f"{holder.name} ({holder.code}) holds a record of this subject; "
@@ -164,26 +194,18 @@ def _finding(own: set[int], seen: set[int], links: Iterable[Link], holder: Agenc
     return _Finding(True, evidence, message)
 
 
-def _new_alert(operation_id: int, key: tuple[int, int, int], finding: _Finding) -> Alert:
+def _fields(finding: _Finding) -> dict[str, Any]:
+    return {"disclosed": finding.disclosed, "evidence": finding.evidence, "message": finding.message}
+
+
+def _new_alert(operation_id: int, key: tuple[int, int, int], finding: _Finding) -> dict[str, Any]:
     subject_id, receiver, holder = key
-    return Alert(
-        operation_id=operation_id,
-        owner_agency_id=receiver,
-        tlp=TLP.AMBER_STRICT.value,
-        subject_id=subject_id,
-        holder_agency_id=holder,
-        disclosed=finding.disclosed,
-        evidence=finding.evidence,
-        message=finding.message,
-        status="new",
-    )
-
-
-def _update(alert: Alert, finding: _Finding) -> bool:
-    """Bring the alert up to date; False when nothing changed."""
-    if alert.disclosed == finding.disclosed and alert.evidence == finding.evidence:
-        return False
-    # New evidence needs a fresh look, even on an alert that was resolved.
-    alert.disclosed, alert.evidence, alert.message = finding.disclosed, finding.evidence, finding.message
-    alert.status, alert.updated_at = "new", utcnow()
-    return True
+    return {
+        "operation_id": operation_id,
+        "owner_agency_id": receiver,
+        "tlp": TLP.AMBER_STRICT.value,
+        "subject_id": subject_id,
+        "holder_agency_id": holder,
+        **_fields(finding),
+        "status": "new",
+    }

@@ -122,10 +122,10 @@ def link_operation(
         session.execute(delete(Link).where(Link.operation_id == operation_id, Link.kind == "probabilistic"))
         predicted = probabilistic.Prediction(0, "not used: earlier probabilistic links were removed")
     scope = scope_of(session, operation_id, records)
-    outcome = recluster(session, run, scope, evidence_rules(settings))
+    outcome = recluster(session, run, scope, evidence_rules(settings), seeds=records)
     if len(scope) >= BULK_SCOPE:
         refresh_statistics(session, [m.__tablename__ for m in (Link, Subject, SubjectMember, Alert)])
-    changes = refresh_alerts(session, operation_id, outcome.touched_subjects)
+    alerts = refresh_alerts(session, operation_id, outcome.touched_subjects)
     summary = RunSummary(
         run_id=run.id,
         mode=run.mode,
@@ -135,8 +135,8 @@ def link_operation(
         scope=outcome.scope,
         events=outcome.events,
         subjects=None if seeds is not None else _active_subjects(session, operation_id),
-        alerts_new=sum(1 for change in changes if change.created),
-        alerts_updated=sum(1 for change in changes if not change.created),
+        alerts_new=alerts.created,
+        alerts_updated=alerts.updated,
         over_correlating=correlation.over_correlating,
         conflicts=outcome.conflicts,
         model_note=predicted.note,

@@ -7,20 +7,23 @@ sees all the evidence that could change those subjects, and nothing else needs t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from operator import itemgetter
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import String, case, cast, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from caseweave.db.base import utcnow
-from caseweave.db.bulk import chunks
+from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage.clustering import Conflict, Edge, JudgedPair, Refusal, cluster
 from caseweave.linkage.models import Alert, Judgement, Link, LinkageRun, Subject, SubjectEvent, SubjectMember
-from caseweave.linkage.stable_ids import assign
+from caseweave.linkage.stable_ids import LineageEvent, assign
 
 BATCH = 5000  # ids per IN list and rows per insert
 SELECTOR_STRENGTH = 1000.0  # above any match weight: a shared selector is the strongest evidence
@@ -74,8 +77,13 @@ def recluster(
     run: LinkageRun,
     records: Sequence[int],
     rules: EvidenceRules,
+    seeds: Collection[int] | None = None,
 ) -> ClusterOutcome:
-    """Cluster `records` (a closed scope) and store subjects, members and lineage events."""
+    """Cluster `records` (a closed scope) and store subjects, members and lineage events.
+
+    Only what changed is written: members that moved, subjects that were created, grew, shrank or
+    retired. touched_subjects (whose alerts to refresh) are those with an event and, since only
+    the seeds' links changed, those holding a seed (seeds None: every subject of the scope)."""
     outcome = ClusterOutcome(scope=len(records))
     if not records:
         return outcome
@@ -83,60 +91,48 @@ def recluster(
     clustering = cluster(records, edges, judged)
     outcome.refused, outcome.conflicts = clustering.refused, clustering.conflicts
     previous, ages = _previous(session, records)
-    new_subject = _new_subject(session, run)
-    assignment = assign(previous, ages, clustering.clusters, new_subject)
-    new_subject.name_them()
-    wanted = sorted({*assignment.subject_of_cluster, *assignment.retired, *previous.values()})
-    by_public: dict[str, Subject] = {}
-    for names in chunks(wanted, BATCH):  # a full run names every subject: past any IN limit
-        named = select(Subject).where(Subject.public_id.in_(names))
-        by_public.update((subject.public_id, subject) for subject in session.scalars(named))
+    pending = _Pending()
+    assignment = assign(previous, ages, clustering.clusters, pending)
     now = utcnow()
-    members: list[dict[str, int]] = []
-    for index, group in enumerate(clustering.clusters):
-        subject = by_public[assignment.subject_of_cluster[index]]
-        members.extend(
-            {"person_record_id": r, "subject_id": subject.id, "operation_id": run.operation_id} for r in group
-        )
-    for part in chunks(records, BATCH):
-        session.execute(delete(SubjectMember).where(SubjectMember.person_record_id.in_(part)))
-    for rows in chunks(members, BATCH):
-        session.execute(insert(SubjectMember), rows)
-    for public_id, status in assignment.retired.items():
-        subject = by_public[public_id]
-        subject.status, subject.updated_at = status, now
-        if status != "merged":  # a merged subject's alerts follow the survivor (below)
-            _close_alerts(
-                session,
-                subject.id,
-                f"subject {status}; see its history for the subjects now holding its records",
-            )
+    ids = {**ages, **_create(session, run.operation_id, pending.names, now)}
+    public = {placeholder: f"SUB-{ids[placeholder]:06d}" for placeholder in pending.names}
+    subject_ids = [ids[name] for name in assignment.subject_of_cluster]
+    _store_members(session, run.operation_id, clustering.clusters, subject_ids, previous, ages)
+    changes: dict[int, dict[str, Any]] = {}
     for event in assignment.events:
-        subject = by_public[event.subject]
-        related = [by_public[r] for r in event.related if r in by_public]
-        if event.kind == "merged" and related:
-            subject.merged_into_id = related[0].id
-            _move_alerts(session, subject.id, related[0].id)
-        if event.kind in {"grew", "shrank", "created"}:
-            subject.updated_at = now
-        session.add(
-            SubjectEvent(
-                operation_id=run.operation_id,
-                subject_id=subject.id,
-                kind=event.kind,
-                related_subject_id=related[0].id if related else None,
-                run_id=run.id,
-                detail={
-                    "related": list(event.related),
-                    "records_added": event.records_added,
-                    "records_removed": event.records_removed,
-                },
-            )
-        )
+        subject_id = ids[event.subject]
+        related = [ids[r] for r in event.related]
+        if event.kind in {"grew", "shrank"}:
+            changes.setdefault(subject_id, {"id": subject_id})["updated_at"] = now
+        elif event.kind in {"merged", "split", "emptied"}:
+            change = changes.setdefault(subject_id, {"id": subject_id})
+            change.update(status=event.kind, updated_at=now)
+            if event.kind == "merged":
+                change["merged_into_id"] = related[0]
         outcome.events[event.kind] = outcome.events.get(event.kind, 0) + 1
-        outcome.touched_subjects.add(subject.id)
-    outcome.touched_subjects.update(by_public[public_id].id for public_id in assignment.subject_of_cluster)
-    session.flush()
+        outcome.touched_subjects.add(subject_id)
+    if changes:
+        for keys in {tuple(change) for change in changes.values()}:  # one executemany per shape
+            rows = [change for change in changes.values() if tuple(change) == keys]
+            session.execute(update(Subject).execution_options(synchronize_session=False), rows)
+    # Alerts after the statuses, as the retired subjects say why.
+    _move_alerts(
+        session, [(ids[e.subject], ids[e.related[0]]) for e in assignment.events if e.kind == "merged"]
+    )
+    for kind in ("split", "emptied"):
+        gone = [ids[e.subject] for e in assignment.events if e.kind == kind]
+        _close_alerts(
+            session, gone, f"subject {kind}; see its history for the subjects now holding its records"
+        )
+    _store_events(session, run, assignment.events, ids, public)
+    if seeds is None:
+        outcome.touched_subjects.update(subject_ids)
+    else:
+        seeds = set(seeds)
+        outcome.touched_subjects.update(
+            subject_ids[i] for i, group in enumerate(clustering.clusters) if not group.isdisjoint(seeds)
+        )
+    _expire(session)
     return outcome
 
 
@@ -195,55 +191,141 @@ def _previous(session: Session, records: Sequence[int]) -> tuple[dict[int, str],
     return previous, ages
 
 
-class _new_subject:  # noqa: N801 - a callable handed to stable_ids.assign
-    """Each call creates a subject row; its database id makes the public id, which is never reused.
+class _Pending:
+    """The new_id handed to stable_ids.assign: a placeholder per new subject, in call order; the
+    rows are created afterwards in one bulk insert (`_create`), not one statement each."""
 
-    Rows go in under a unique placeholder and are all named at once (`name_them`, before anything
-    reads them): one statement per new subject instead of two ORM flushes, and no shared placeholder,
-    which on PostgreSQL left one more dead unique-index entry for every later insert of the run to
-    check (a full run's time grew with the square of its new subjects)."""
-
-    def __init__(self, session: Session, run: LinkageRun) -> None:
-        self._session, self._run = session, run
-        self._names: list[dict[str, Any]] = []
+    def __init__(self) -> None:
+        self._prefix = f"new-{uuid4().hex[:8]}-"  # never a stored public id, nor another run's
+        self.names: list[str] = []
 
     def __call__(self) -> str:
-        placeholder = f"pending-{uuid4().hex[:12]}"  # fits public_id's 20 characters
-        subject_id = self._session.execute(
-            insert(Subject)
-            .values(operation_id=self._run.operation_id, public_id=placeholder, status="active")
-            .returning(Subject.id)
-        ).scalar_one()
-        public_id = f"SUB-{subject_id:06d}"
-        self._names.append({"id": subject_id, "public_id": public_id})
-        return public_id
-
-    def name_them(self) -> None:
-        """Give the subjects created so far their public ids (one executemany)."""
-        if self._names:
-            self._session.execute(update(Subject), self._names)
-            self._names = []
+        self.names.append(f"{self._prefix}{len(self.names)}")
+        return self.names[-1]
 
 
-def _move_alerts(session: Session, merged_id: int, survivor_id: int) -> None:
-    """A merged subject's alerts follow the survivor, unless the survivor has the same alert already."""
-    existing = {
-        (receiver, holder)
-        for receiver, holder in session.execute(
-            select(Alert.owner_agency_id, Alert.holder_agency_id).where(Alert.subject_id == survivor_id)
+def _create(session: Session, operation_id: int, names: list[str], now: datetime) -> dict[str, int]:
+    """Insert a subject per placeholder and name each SUB-<its id>: placeholder -> subject id.
+
+    The rows are alike, so the ids (ascending) go to the placeholders in call order, as one
+    statement per call gave them; the names are set in SQL, a statement per batch, not per row."""
+    if not names:
+        return {}
+    row = {"operation_id": operation_id, "status": "active", "created_at": now, "updated_at": now}
+    bulk_insert(session, Subject.__table__, [{**row, "public_id": name} for name in names])  # type: ignore[arg-type]
+    created: list[int] = []
+    for part in chunks(names, BATCH):
+        created.extend(session.scalars(select(Subject.id).where(Subject.public_id.in_(part))))
+    created.sort()
+    for ids in chunks(created, BATCH):
+        session.execute(
+            update(Subject)
+            .where(Subject.id.in_(ids))
+            .values(public_id=_public_id(Subject.id))
+            .execution_options(synchronize_session=False)
         )
-    }
-    for alert in session.scalars(select(Alert).where(Alert.subject_id == merged_id)):
-        if (alert.owner_agency_id, alert.holder_agency_id) not in existing:
-            alert.subject_id = survivor_id
-    _close_alerts(session, merged_id, "subject merged; see the surviving subject's alert")
+    return dict(zip(names, created, strict=True))
 
 
-def _close_alerts(session: Session, subject_id: int, note: str) -> None:
-    """Alerts about a subject that no longer stands are closed, saying why (never deleted)."""
-    session.execute(
-        update(Alert)
-        .where(Alert.subject_id == subject_id, Alert.status != "resolved")
-        .values(status="resolved", resolution_note=note, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+def _public_id(column: Any) -> Any:
+    """f"SUB-{id:06d}" in portable SQL (SQLite has no lpad, PostgreSQL's truncates)."""
+    zeros = case(*((column < 10**width, "0" * (6 - width)) for width in range(1, 6)), else_="")
+    return literal("SUB-") + zeros + cast(column, String)
+
+
+def _store_members(
+    session: Session,
+    operation_id: int,
+    clusters: Sequence[frozenset[int]],
+    subject_ids: Sequence[int],
+    previous: dict[int, str],
+    ages: dict[str, int],
+) -> None:
+    """Rewrite only the members whose subject changed."""
+    moved: list[dict[str, int]] = []
+    for group, subject_id in zip(clusters, subject_ids, strict=True):
+        for record in group:
+            before = previous.get(record)
+            if before is None or ages[before] != subject_id:
+                moved.append(
+                    {"person_record_id": record, "subject_id": subject_id, "operation_id": operation_id}
+                )
+    moved.sort(key=itemgetter("person_record_id"))
+    for rows in chunks(moved, BATCH):
+        ids = [row["person_record_id"] for row in rows]
+        session.execute(delete(SubjectMember).where(SubjectMember.person_record_id.in_(ids)))
+        bulk_insert(session, SubjectMember.__table__, rows)  # type: ignore[arg-type]
+
+
+def _store_events(
+    session: Session,
+    run: LinkageRun,
+    events: Sequence[LineageEvent],
+    ids: dict[str, int],
+    public: dict[str, str],
+) -> None:
+    rows = [
+        {
+            "operation_id": run.operation_id,
+            "subject_id": ids[event.subject],
+            "kind": event.kind,
+            "related_subject_id": ids[event.related[0]] if event.related else None,
+            "run_id": run.id,
+            "detail": {
+                "related": [public.get(r, r) for r in event.related],
+                "records_added": event.records_added,
+                "records_removed": event.records_removed,
+            },
+        }
+        for event in events
+    ]
+    for part in chunks(rows, BATCH):
+        bulk_insert(session, SubjectEvent.__table__, part)  # type: ignore[arg-type]
+
+
+def _expire(session: Session) -> None:
+    """Core writes bypass the identity map: loaded subjects, members and alerts are read again."""
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, Subject | SubjectMember | Alert):
+            session.expire(instance)
+
+
+def _move_alerts(session: Session, merges: list[tuple[int, int]]) -> None:
+    """A merged subject's alerts follow the survivor, unless the survivor has the same alert already.
+    merges: (merged, survivor) in event order; a few statements for all of them, not a few each."""
+    if not merges:
+        return
+    pairs = (Alert.owner_agency_id, Alert.holder_agency_id)
+    held: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for part in chunks(sorted({survivor for _, survivor in merges}), BATCH):
+        for subject_id, receiver, holder in session.execute(
+            select(Alert.subject_id, *pairs).where(Alert.subject_id.in_(part))
+        ):
+            held[subject_id].add((receiver, holder))
+    theirs: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for part in chunks(sorted({merged for merged, _ in merges}), BATCH):
+        query = select(Alert.subject_id, Alert.id, *pairs).where(Alert.subject_id.in_(part))
+        for subject_id, alert_id, receiver, holder in session.execute(query.order_by(Alert.id)):
+            theirs[subject_id].append((alert_id, receiver, holder))
+    moves: list[dict[str, int]] = []
+    for merged, survivor in merges:
+        for alert_id, receiver, holder in theirs[merged]:
+            if (receiver, holder) not in held[survivor]:
+                held[survivor].add((receiver, holder))
+                moves.append({"id": alert_id, "subject_id": survivor})
+    if moves:
+        session.execute(update(Alert).execution_options(synchronize_session=False), moves)
+    _close_alerts(
+        session, [merged for merged, _ in merges], "subject merged; see the surviving subject's alert"
     )
+
+
+def _close_alerts(session: Session, subject_ids: list[int], note: str) -> None:
+    """Alerts about subjects that no longer stand are closed, saying why (never deleted)."""
+    for part in chunks(subject_ids, BATCH):
+        session.execute(
+            update(Alert)
+            .where(Alert.subject_id.in_(part), Alert.status != "resolved")
+            .values(status="resolved", resolution_note=note, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
