@@ -5,6 +5,7 @@ run holds) is rebuilt or left aside."""
 from __future__ import annotations
 
 import io
+import logging
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -152,6 +153,23 @@ def test_an_incremental_run_with_the_cache_links_as_a_fresh_load_does(op: Op) ->
         how, rows = _prepared(session, op.settings, op.id)
         assert how == "unchanged"
         assert rows == _fresh(session, op.settings, op.id)
+
+
+def test_a_full_run_keeps_a_valid_cache_and_links_as_a_fresh_load_does(
+    op: Op, caplog: pytest.LogCaptureFixture
+) -> None:
+    with op.db.transaction() as session:
+        op.link(session, full=True)
+    op.send_later()
+    with _rolled_back(op.db) as session, caplog.at_level(logging.INFO, "caseweave.linkage"):
+        cached = op.link(session, full=True)
+        with_cache = _links(session, op.id)
+    assert any(" rows, appended " in record.getMessage() for record in caplog.records)
+    with _rolled_back(op.db) as session:
+        fresh = op.link(session, full=True, cached=False)
+        without = _links(session, op.id)
+    assert cached.probabilistic_links == fresh.probabilistic_links > 0
+    assert with_cache == without
 
 
 def test_a_value_that_becomes_over_correlating_leaves_the_stored_records_too(

@@ -18,7 +18,7 @@ IP tolerance, the over-correlation limit, the operation) and the watermark with 
 queries: the count and id sum of the records up to the cached highest id (a record removed, or
 cached by a run whose transaction was rolled back), the creation time of the highest cached record
 (SQLite gives a rolled-back transaction's ids to the next records), and any sighting added since to
-a cached record. A full run rebuilds the file. Otherwise, if all agree, only records with a higher
+a cached record (a full run as well; `rebuild` forces a fresh file). If all agree, only records with a higher
 id are derived and appended: their values' counts are added, and the cached records holding a value
 that has now become over-correlating are rebuilt from raw. Anything else starts the file again. The
 records table is therefore always what a fresh load gives (tests/linkage/test_feature_cache.py).
@@ -140,7 +140,7 @@ def _refreshed(con: duckdb.DuckDBPyConnection, path: Path, store: _Store, *, reb
     quoted = str(path).replace("'", "''")
     try:
         con.execute(f"ATTACH '{quoted}' AS {CACHE}")
-        reason = "a full run reads every record again" if rebuild else store.stale(con, CACHE)
+        reason = "asked to rebuild" if rebuild else store.stale(con, CACHE)
     except duckdb.Error as error:
         if "lock" in str(error).lower() or "conflict" in str(error).lower():
             raise  # another run holds it

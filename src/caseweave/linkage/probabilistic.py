@@ -4,7 +4,8 @@ A full run (record_ids None) trains the operation's model afresh on all its pers
 it (linkage.model_store) and scores every pair its blocking rules bring together. An incremental
 run loads the stored model and scores only the given records (a new referral's) against all others
 of the operation and among themselves (Splink's predict_between / predict_within); a missing,
-altered or unloadable model is retrained, and the note says so.
+altered or unloadable model is retrained, and the note says so. Both read the features from the
+feature cache where its checks find it still valid (linkage.feature_cache).
 
 Pairs at or above the clustering threshold (Settings.link_match_weight_threshold) are stored as
 links of kind "probabilistic" with their match weight, match probability and each comparison's part
@@ -85,8 +86,7 @@ def predict_links(
             settings,
             operation_id,
             excluded=lambda selector_type, value: matcher.match(selector_type, value) is not None,
-            rebuild=new_ids is None,
-        )
+        )  # a full run too keeps a cache its checks vouch for: stored records never change
         log.info("features of operation %s: %s rows, %s", operation_id, prepared.records, prepared.how)
         try:
             linker, note = _linker(session, operation_id, run, records, retrain=retrain or new_ids is None)
