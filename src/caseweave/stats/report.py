@@ -12,9 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from caseweave.stats.charts import Grid, over_time_svg, per_country_svg
 from caseweave.stats.figures import LABELS, MEASURES, Counts, Figures, PublicCell, PublicFigures
+
+if TYPE_CHECKING:
+    from caseweave.stats.charts import Grid
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:70rem;
@@ -98,6 +101,9 @@ def _public(public: PublicFigures) -> _Page:
 
 
 def _render(page: _Page) -> str:
+    # matplotlib takes a third of a second to import: only when a report is drawn, not per command
+    from caseweave.stats.charts import over_time_svg, per_country_svg
+
     over_time, over_time_note = over_time_svg(page.months, "over-time")
     per_country, per_country_note = per_country_svg(page.countries, "per-country")
     title = escape(page.operation_name)
