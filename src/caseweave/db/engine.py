@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -52,3 +53,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def beside_sqlite_file(database_url: str, suffix: str) -> Path | None:
+    """`<database file><suffix>` next to a SQLite database file; None for a server, in-memory or URI
+    database, which has no folder of its own to keep derived files in."""
+    url = make_url(database_url)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in {"", ":memory:"} or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return path.parent / f"{path.name}{suffix}"

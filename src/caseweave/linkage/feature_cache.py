@@ -45,10 +45,10 @@ from typing import Any
 
 import duckdb
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from caseweave.config import Settings
+from caseweave.db.engine import beside_sqlite_file
 from caseweave.intake.models import PersonRecord, Sighting
 from caseweave.linkage import feature_sql, features
 from caseweave.linkage.correlation import EXCLUDED_IP_FLAGS
@@ -79,12 +79,7 @@ def cache_dir(settings: Settings) -> Path | None:
         return None
     if settings.linkage_cache_dir:
         return Path(settings.linkage_cache_dir)
-    url = make_url(settings.database_url)
-    database = url.database or ""
-    if url.get_backend_name() != "sqlite" or database in {"", ":memory:"} or database.startswith("file:"):
-        return None
-    path = Path(database)
-    return path.parent / f"{path.name}.linkage-cache"
+    return beside_sqlite_file(settings.database_url, ".linkage-cache")
 
 
 def cache_path(settings: Settings, operation_id: int) -> Path | None:

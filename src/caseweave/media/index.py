@@ -42,10 +42,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, make_url, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from caseweave.config import Settings
+from caseweave.db.engine import beside_sqlite_file
 from caseweave.media.models import MediaHash
 
 BITS = 256
@@ -345,12 +346,7 @@ def index_path(settings: Settings) -> Path | None:
     """Where the index is kept: the setting, else beside a SQLite database file, else nowhere."""
     if settings.media_index_path:
         return Path(settings.media_index_path)
-    url = make_url(settings.database_url)
-    database = url.database or ""
-    if url.get_backend_name() != "sqlite" or database in {"", ":memory:"} or database.startswith("file:"):
-        return None
-    path = Path(database)
-    return path.parent / f"{path.name}.pdq-index.npz"
+    return beside_sqlite_file(settings.database_url, ".pdq-index.npz")
 
 
 _lock = threading.Lock()
