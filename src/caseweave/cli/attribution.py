@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy.orm import Session
 
 from caseweave.actor import Actor
 from caseweave.attribution import queue
@@ -14,7 +13,7 @@ from caseweave.attribution.explain import explain_lines, shares
 from caseweave.attribution.queue import RouteEntry
 from caseweave.attribution.service import AttributionRun, attribute_subjects
 from caseweave.auth.service import user_by_name
-from caseweave.cli.common import console, table, unit_of_work
+from caseweave.cli.common import acting_as, console, table, unit_of_work
 from caseweave.operations.service import operation_by_ref
 
 app = typer.Typer(help="Attribution: where each subject is, and which agency acts.", no_args_is_help=True)
@@ -22,10 +21,6 @@ app = typer.Typer(help="Attribution: where each subject is, and which agency act
 OperationOption = Annotated[str, typer.Option("--operation", help="operation id or name")]
 UserOption = Annotated[str | None, typer.Option("--user", help="act as (and see what) this user may")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="why: it is kept with the route and audited")]
-
-
-def _actor(session: Session, operator: Actor, user: str | None) -> Actor:
-    return Actor.for_user(user_by_name(session, user)) if user else operator
 
 
 def attribute(
@@ -37,7 +32,7 @@ def attribute(
 ) -> None:
     """Attribute subjects to countries from their evidence and route them to agencies."""
     with unit_of_work() as (session, operator, db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         op = operation_by_ref(session, operation)
         run = attribute_subjects(session, actor, db.settings, op.id, subject or None)
     print_run(run)
@@ -83,7 +78,7 @@ def queue_list(
 ) -> None:
     """The coordinator's queue: subjects no agency was chosen for, and why."""
     with unit_of_work() as (session, operator, _db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         entries = queue.unallocated(session, actor, operation_by_ref(session, operation).id, reason=reason)
     _routes_table("unallocated and for review", entries)
 
@@ -100,7 +95,7 @@ def routes(
 ) -> None:
     """Subjects and where they are routed: coordinators see all, others those routed to them."""
     with unit_of_work() as (session, operator, _db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         entries = queue.list_routes(
             session,
             actor,
@@ -122,7 +117,7 @@ def route(
 ) -> None:
     """Route a subject by hand (coordinators of the lead agency); later runs keep it."""
     with unit_of_work() as (session, operator, _db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         entry = queue.route_by_hand(session, actor, subject_id, agency=agency, country=country, reason=reason)
     console.print(f"{entry.subject} routed by hand to {entry.agency} ({entry.country})", highlight=False)
 
@@ -135,7 +130,7 @@ def unroute(
 ) -> None:
     """Clear a route by hand: the subject follows its attribution again."""
     with unit_of_work() as (session, operator, _db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         entry = queue.clear_manual_route(session, actor, subject_id, reason=reason)
     where = f"routed to {entry.agency}" if entry.status == "routed" else f"{entry.status} ({entry.reason})"
     console.print(f"{entry.subject} follows its attribution again: {where}", highlight=False)

@@ -10,6 +10,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from caseweave.actor import Actor
+from caseweave.auth.service import user_by_name
 from caseweave.config import load_settings
 from caseweave.db.runtime import Database
 
@@ -35,3 +36,8 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) 
     for row in rows:
         out.add_row(*("" if cell is None else str(cell) for cell in row))
     console.print(out)
+
+
+def acting_as(session: Session, operator: Actor, user: str | None) -> Actor:
+    """The named user (who may see what that user may), or the operator when none is named."""
+    return Actor.for_user(user_by_name(session, user)) if user else operator

@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy.orm import Session
 
 from caseweave.actor import Actor
 from caseweave.auth.service import user_by_name
-from caseweave.cli.common import console, table, unit_of_work
+from caseweave.cli.common import acting_as, console, table, unit_of_work
 from caseweave.demo.dissemination import DemoPackages
 from caseweave.dissemination import documents, service, workflow
 from caseweave.dissemination.workflow import OUTCOMES, PackageInfo
@@ -28,10 +27,6 @@ ActingUser = Annotated[str, typer.Option("--user", help="the user of the receivi
 PackageArg = Annotated[str, typer.Argument(help="package id or reference, e.g. PKG-1-CA-OCPU-V2")]
 
 
-def _actor(session: Session, operator: Actor, user: str | None) -> Actor:
-    return Actor.for_user(user_by_name(session, user)) if user else operator
-
-
 def disseminate(
     operation: OperationOption,
     agency: Annotated[
@@ -41,7 +36,7 @@ def disseminate(
 ) -> None:
     """Build each receiving agency's next package version (none where nothing changed)."""
     with unit_of_work() as (session, operator, db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         run = service.disseminate(
             session, actor, db.settings, operation_by_ref(session, operation).id, agency
         )
@@ -77,7 +72,7 @@ def list_packages(
 ) -> None:
     """Packages: coordinators see every agency's, others their own agency's; most urgent first."""
     with unit_of_work() as (session, operator, _db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         infos = workflow.list_packages(
             session, actor, operation_by_ref(session, operation).id, agency=agency, history=history
         )
@@ -88,7 +83,7 @@ def list_packages(
 def overdue(operation: OperationOption, user: UserOption = None) -> None:
     """The coordinator's list: packages past their deadline without acknowledgement."""
     with unit_of_work() as (session, operator, _db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         infos = workflow.overdue(session, actor, operation_by_ref(session, operation).id)
     _packages_table("overdue packages", infos)
 
@@ -97,7 +92,7 @@ def overdue(operation: OperationOption, user: UserOption = None) -> None:
 def show(ref: PackageArg, user: UserOption = None) -> None:
     """A package's status and each subject's latest outcome."""
     with unit_of_work() as (session, operator, _db):
-        found = workflow.package_status(session, _actor(session, operator, user), ref)
+        found = workflow.package_status(session, acting_as(session, operator, user), ref)
     info = found.info
     console.print(
         f"{info.reference} to {info.agency}: {info.status}, TLP:{info.tlp}, {info.urgency}, "
@@ -132,7 +127,7 @@ def export(
 ) -> None:
     """Write a package as issued, as JSON (machine), HTML or PDF (to print)."""
     with unit_of_work() as (session, operator, _db):
-        rendered = documents.read_document(session, _actor(session, operator, user), ref, fmt)
+        rendered = documents.read_document(session, acting_as(session, operator, user), ref, fmt)
     path = out or Path(rendered.file_name)
     path.write_bytes(rendered.content)
     console.print(f"wrote {path} ({len(rendered.content)} bytes)", highlight=False)
@@ -146,7 +141,9 @@ def verify(
     if not file.is_file():
         raise Invalid(f"{file}: no such file", field="file")
     with unit_of_work() as (session, operator, _db):
-        found = documents.verify_file(session, _actor(session, operator, user), file.read_bytes(), str(file))
+        found = documents.verify_file(
+            session, acting_as(session, operator, user), file.read_bytes(), str(file)
+        )
     console.print(
         f"{file}: package {found.reference} (version {found.version} to {found.agency}, now {found.status}) "
         f"as issued; sha256 {found.sha256}",

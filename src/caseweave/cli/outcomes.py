@@ -8,12 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP
-from caseweave.actor import Actor
-from caseweave.auth.service import user_by_name
-from caseweave.cli.common import console, table, unit_of_work
+from caseweave.cli.common import acting_as, console, table, unit_of_work
 from caseweave.errors import Invalid
 from caseweave.operations.service import operation_by_ref
 from caseweave.outcomes import bulk, service
@@ -23,10 +20,6 @@ app = typer.Typer(help="Outcomes: arrests, charges, pleas, verdicts, sentences."
 OperationOption = Annotated[str, typer.Option("--operation", help="operation id or name")]
 UserOption = Annotated[str | None, typer.Option("--user", help="act as (and see what) this user may")]
 ActingUser = Annotated[str, typer.Option("--user", help="the user of the reporting agency")]
-
-
-def _actor(session: Session, operator: Actor, user: str | None) -> Actor:
-    return Actor.for_user(user_by_name(session, user)) if user else operator
 
 
 @app.command("add")
@@ -60,7 +53,7 @@ def add(
         tlp=tlp,
     )
     with unit_of_work() as (session, operator, _db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         event = service.add_outcome(
             session, actor, operation_by_ref(session, operation).id, data, source="cli"
         )
@@ -81,7 +74,7 @@ def list_outcomes(
     with unit_of_work() as (session, operator, _db):
         rows = service.list_outcomes(
             session,
-            _actor(session, operator, user),
+            acting_as(session, operator, user),
             operation_by_ref(session, operation).id,
             subject=subject,
             country=country,
@@ -113,7 +106,7 @@ def import_file(
     except (OSError, UnicodeDecodeError) as exc:
         raise Invalid(f"cannot read {file}: {exc}", field="file") from None
     with unit_of_work() as (session, operator, _db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         result = bulk.import_csv(
             session, actor, operation_by_ref(session, operation).id, text, file.name, tlp
         )

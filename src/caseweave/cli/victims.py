@@ -7,12 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP
-from caseweave.actor import Actor
-from caseweave.auth.service import user_by_name
-from caseweave.cli.common import console, table, unit_of_work
+from caseweave.cli.common import acting_as, console, table, unit_of_work
 from caseweave.operations.service import operation_by_ref
 from caseweave.victims import queue, service
 
@@ -29,10 +26,6 @@ ActingUser = Annotated[str, typer.Option("--user", help="the user who records th
 VictimArg = Annotated[str, typer.Argument(help="victim id, e.g. VIC-000012")]
 
 
-def _actor(session: Session, operator: Actor, user: str | None) -> Actor:
-    return Actor.for_user(user_by_name(session, user)) if user else operator
-
-
 @victim_app.command("add")
 def add(
     operation: OperationOption,
@@ -47,7 +40,7 @@ def add(
 ) -> None:
     """Add a victim record (unidentified), owned by your agency, AMBER+STRICT unless said."""
     with unit_of_work() as (session, operator, _db):
-        actor = _actor(session, operator, user)
+        actor = acting_as(session, operator, user)
         victim = service.add_victim(
             session,
             actor,
@@ -72,7 +65,7 @@ def list_victims(
     """Victims you may see."""
     with unit_of_work() as (session, operator, _db):
         victims = service.list_victims(
-            session, _actor(session, operator, user), operation_by_ref(session, operation).id, status
+            session, acting_as(session, operator, user), operation_by_ref(session, operation).id, status
         )
         rows = [
             (v.public_id, escape(v.pseudonym), v.status, v.identified_on, v.safeguarded_on, v.country, v.tlp)
@@ -85,7 +78,7 @@ def list_victims(
 def show(ref: VictimArg, user: UserOption = None) -> None:
     """A victim, what concerns it and its status history."""
     with unit_of_work() as (session, operator, _db):
-        view = service.show_victim(session, _actor(session, operator, user), ref)
+        view = service.show_victim(session, acting_as(session, operator, user), ref)
         v = view.victim
         console.print(
             f"{v.public_id} {escape(v.pseudonym)}: {v.status}, TLP:{v.tlp}"
@@ -125,7 +118,7 @@ def status(
     when = _date(on)
     with unit_of_work() as (session, operator, _db):
         event = service.set_status(
-            session, _actor(session, operator, user), ref, new_status, on=when, agency=agency, note=note
+            session, acting_as(session, operator, user), ref, new_status, on=when, agency=agency, note=note
         )
         console.print(
             f"{ref.upper()} {event.status} on {event.occurred_on} ({event.country})", highlight=False
@@ -141,7 +134,7 @@ def link(
 ) -> None:
     """Record that a media series, subject or referral concerns the victim."""
     with unit_of_work() as (session, operator, _db):
-        found = service.link_victim(session, _actor(session, operator, user), ref, kind, target)
+        found = service.link_victim(session, acting_as(session, operator, user), ref, kind, target)
         console.print(f"{ref.upper()} linked to {found.target}", highlight=False)
 
 
@@ -150,7 +143,7 @@ def safeguarding_queue(operation: OperationOption, user: UserOption = None) -> N
     """Open victims, most urgent first, each with the parts of its score."""
     with unit_of_work() as (session, operator, db):
         items = queue.safeguarding_queue(
-            session, _actor(session, operator, user), db.settings, operation_by_ref(session, operation).id
+            session, acting_as(session, operator, user), db.settings, operation_by_ref(session, operation).id
         )
     rows = [
         (
