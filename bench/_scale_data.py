@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from bench._support import AGENCIES, DOMAINS, PLATFORMS, bench_operation
+from bench._support import AGENCIES, DOMAINS, PLATFORMS, Login, bench_operation
 from caseweave.synth.names import transliterate, typo
 
 HANDLE_WORDS = (
@@ -66,13 +66,6 @@ def _vocabulary(rng: random.Random, size: int, parts: int) -> list[str]:
 
 def _zipf(size: int, exponent: float) -> list[float]:
     return list(itertools.accumulate(1 / (rank + 1) ** exponent for rank in range(size)))
-
-
-@dataclass(frozen=True)
-class Login:
-    ip: str
-    start: datetime
-    end: datetime
 
 
 @dataclass(frozen=True)
