@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,8 +11,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from caseweave.errors import Invalid
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both failures take the same time. Made on
+    first use: hashing is slow by design, and most commands never log anyone in."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 def hash_password(password: str, min_length: int) -> str:
@@ -26,7 +32,7 @@ def hash_password(password: str, min_length: int) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from caseweave.cli.common import console, table, unit_of_work
 from caseweave.cli.dissemination import print_demo_packages
@@ -28,6 +27,8 @@ PortOption = Annotated[int, typer.Option("--port")]
 
 def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Serve the HTTP API (OpenAPI at /docs)."""
+    import uvicorn  # here, like the app: only `serve` needs them
+
     from caseweave.api.app import create_app
 
     settings = load_settings()

@@ -19,7 +19,6 @@ from caseweave.audit import service as audit
 from caseweave.dissemination import document
 from caseweave.dissemination.models import Package
 from caseweave.dissemination.render_html import render_html
-from caseweave.dissemination.render_pdf import render_pdf
 from caseweave.dissemination.workflow import find_package
 from caseweave.errors import Conflict, Invalid, NotFound
 
@@ -67,6 +66,9 @@ def render(body: dict[str, Any], sha256: str, fmt: str) -> bytes:
         return document.canonical(body)
     if fmt == "html":
         return render_html(body, sha256).encode("utf-8")
+    # imported here: most commands never draw a PDF, and reportlab costs ~60 ms at start-up
+    from caseweave.dissemination.render_pdf import render_pdf
+
     return render_pdf(body, sha256)
 
 

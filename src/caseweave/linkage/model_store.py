@@ -13,12 +13,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import splink
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from caseweave.linkage.models import LinkageModel
-from caseweave.linkage.splink_settings import MODEL_FORMAT, ModelError, check_model
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,9 @@ def latest(session: Session, operation_id: int) -> LinkageModel | None:
 
 def load(row: LinkageModel, dialect: str) -> StoredModel:
     """The stored model, or ModelError saying what is wrong with it."""
+    # imported here: most commands never touch a model, and Splink costs ~100 ms at start-up
+    from caseweave.linkage.splink_settings import MODEL_FORMAT, ModelError, check_model
+
     text = row.model_json or ""
     if hashlib.sha256(text.encode()).hexdigest() != row.sha256:
         raise ModelError("its sha256 does not match: altered or damaged")
@@ -57,6 +58,10 @@ def save(
     session: Session, operation_id: int, engine: str, records: int, model: dict[str, Any]
 ) -> LinkageModel:
     """Store a newly trained model as the operation's active one (older ones become inactive)."""
+    import splink  # here, not at the top: see load
+
+    from caseweave.linkage.splink_settings import MODEL_FORMAT
+
     envelope = {
         "format": MODEL_FORMAT,
         "splink_version": splink.__version__,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -27,19 +27,11 @@ from caseweave.config import Settings
 from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage import model_store
-from caseweave.linkage.feature_cache import prepare_features
 from caseweave.linkage.models import Link
-from caseweave.linkage.splink_engine import (
-    RECORDS,
-    Engine,
-    NotTrainable,
-    ScoredPair,
-    open_engine,
-    predict,
-    scoring_linker,
-    train,
-)
 from caseweave.linkage.warninglists import build_matcher
+
+if TYPE_CHECKING:
+    from caseweave.linkage.splink_engine import Engine, ScoredPair
 
 log = logging.getLogger(__name__)
 MIN_RECORDS = 50  # fewer person records give EM nothing to learn from
@@ -77,6 +69,11 @@ def predict_links(
     new_ids = None if record_ids is None else sorted(set(record_ids))
     if new_ids is not None and not new_ids:
         return Prediction(0, "probabilistic linkage: no new person records")
+    # imported here: most commands never score pairs, and Splink, DuckDB and pyarrow cost ~200 ms
+    # at start-up
+    from caseweave.linkage.feature_cache import prepare_features
+    from caseweave.linkage.splink_engine import RECORDS, NotTrainable, open_engine, predict
+
     matcher = build_matcher(session)
     with open_engine(engine) as run:
         prepared = prepare_features(
@@ -100,6 +97,8 @@ def _linker(
     session: Session, operation_id: int, run: Engine, records: int, *, retrain: bool
 ) -> tuple[Any, str]:
     """A scoring linker with the stored model, or with a newly trained one; and what was done."""
+    from caseweave.linkage.splink_engine import scoring_linker, train  # see predict_links
+
     reason = "no stored model"
     row = None if retrain else model_store.latest(session, operation_id)
     if row is not None:

@@ -17,13 +17,14 @@ import mimetypes
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import numpy as np
-import pdqhash
 from PIL import Image, UnidentifiedImageError
 
 from caseweave.media.records import FileHashes, MediaKind
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CHUNK = 8 * 1024 * 1024
 # Pillow's own decompression-bomb threshold (about 89 million pixels) is a sensible default cap.
@@ -130,6 +131,8 @@ def _bmp(head: bytes) -> bool:
 
 def pdq_hex(vector: np.ndarray) -> str:
     """pdqhash's 256 bits (most significant first) as 64 lower-case hex characters."""
+    import numpy as np  # see pdq_of_image
+
     return np.packbits(vector.astype(np.uint8)).tobytes().hex()
 
 
@@ -164,6 +167,10 @@ def pdq_of_image(data: bytes, limits: Limits = Limits()) -> tuple[str, int, str 
         raise ImageProblem(f"unreadable image: {_reason(error)}") from None
     if min(rgb.size) < 5:  # PDQ needs a few pixels each way (vPDQ's MIN_HASHABLE_DIM)
         raise ImageProblem(f"image too small for PDQ: {rgb.size[0]}×{rgb.size[1]} pixels")
+    # imported here: most commands never hash an image, and numpy costs ~70 ms at start-up
+    import numpy as np
+    import pdqhash
+
     vector, quality = pdqhash.compute(np.asarray(rgb))
     return pdq_hex(vector), int(quality), mime
 

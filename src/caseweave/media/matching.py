@@ -33,7 +33,6 @@ from caseweave.intake.records import RecordError
 from caseweave.linkage.alerts import agency_viewer
 from caseweave.media.banks import acting_agency
 from caseweave.media.hashset import read_hashset_stream
-from caseweave.media.index import codes_of, current_index
 from caseweave.media.match_store import store_run
 from caseweave.media.models import MediaBank, MediaBankEntry, MediaEntryHash, MediaHash
 from caseweave.media.records import HashRecord
@@ -162,6 +161,10 @@ def find_matches(
         else:
             f.note = f"PDQ quality {quality} below {minimum}: matched by exact hashes only"
     if searched:
+        # imported here: most commands never search PDQ values, and faiss and numpy cost ~100 ms
+        # at start-up
+        from caseweave.media.index import codes_of, current_index
+
         index = current_index(settings, session)
         hits = index.search(
             codes_of([files[i].hashes["pdq"] for i in searched]), settings.media_pdq_max_distance

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import base58
-from Crypto.Hash import keccak
 
 from caseweave.selectors.base import Normalised, SelectorExample, SelectorType
 from caseweave.selectors.bech32 import Encoding, SegwitError, decode_segwit
@@ -17,6 +16,10 @@ _BASE58_TESTNET = {0x6F, 0xC4}
 
 def eip55_checksum(hex_address: str) -> str:
     """The EIP-55 mixed-case spelling of 40 hex digits: upper case where keccak-256 of them is >= 8."""
+    # imported here: most commands never see an Ethereum address, and pycryptodome's keccak (cffi,
+    # pycparser) costs ~20 ms at start-up
+    from Crypto.Hash import keccak
+
     lowered = hex_address.lower()
     digest = keccak.new(digest_bits=256, data=lowered.encode("ascii")).hexdigest()
     return "".join(

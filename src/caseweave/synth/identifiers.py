@@ -16,7 +16,6 @@ from importlib import resources
 
 import base58
 import phonenumbers
-from Crypto.Hash import keccak
 
 # GB leads; CA sent the tip-off; then the Five Eyes partners, then the others.
 COUNTRIES: tuple[str, ...] = (
@@ -168,6 +167,8 @@ def btc_address(rng: random.Random) -> str:
 
 def eth_address(rng: random.Random) -> str:
     """Random 20 bytes with the EIP-55 mixed-case checksum."""
+    from Crypto.Hash import keccak  # imported here: see selectors.wallet.eip55_checksum
+
     hex_addr = rng.getrandbits(160).to_bytes(20, "big").hex()
     digest = keccak.new(digest_bits=256, data=hex_addr.encode("ascii")).hexdigest()
     return "0x" + "".join(

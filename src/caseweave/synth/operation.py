@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from caseweave.synth import chat, cybertip, misp, platforms, stix
+from caseweave.synth import chat, cybertip, misp, platforms
 from caseweave.synth.context import Context
 from caseweave.synth.people import PLATFORMS, Subject, Window, build_population
 from caseweave.synth.truth import TruthWriter
@@ -53,6 +53,9 @@ def write_operation(
     out: Path, *, subjects: int = 700, countries: int = 35, seed: int = 1, start: date = date(2025, 1, 6)
 ) -> SynthSummary:
     """Generate the population and write every referral file plus truth.json into out (created if needed)."""
+    # imported here: most commands never write STIX, and stix2 costs ~100 ms at start-up
+    from caseweave.synth import stix
+
     rng = random.Random(seed)
     window = Window.before(start)
     population = build_population(rng, subjects, countries, window)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import stix2
-
 TLP_2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
 TLP_MARKING_IDS: dict[str, str] = {
@@ -84,6 +82,9 @@ def validation_problem(obj: dict[str, Any]) -> tuple[str, str] | None:
     if isinstance(owner, str) and owner.startswith("identity--"):
         # Common in practice though STIX wants a user-account there: read it, don't refuse the object.
         check = {key: value for key, value in obj.items() if key != "belongs_to_ref"}
+    # imported here: most commands never parse STIX, and stix2 costs ~150 ms at start-up
+    import stix2
+
     try:
         stix2.parse(check, allow_custom=True, version="2.1")
     except Exception as exc:  # stix2 raises many kinds; any of them means "this object is malformed"
