@@ -181,38 +181,33 @@ def _counts(session: Session, operation_id: int, values: dict[str, set[str]]) ->
 def _rows(
     session: Session, operation_id: int, candidates: dict[str, set[str]]
 ) -> Iterator[tuple[tuple[str, str], list[SightingWindow]]]:
-    """The sightings of each candidate value, grouped by value."""
-    columns = (
-        Sighting.id,
-        Sighting.person_record_id,
-        Sighting.selector_type,
-        Sighting.value,
-        Sighting.observed_from,
-        Sighting.observed_to,
-        Sighting.flags,
-        Sighting.possible_proxy,
-    )
+    """The sightings of each candidate value, grouped by value. Only an IP link needs the window,
+    flags and proxy mark: other values are read without them (no times or JSON to convert)."""
+    window = (Sighting.observed_from, Sighting.observed_to, Sighting.flags, Sighting.possible_proxy)
     for selector_type, values in sorted(candidates.items()):
+        ip = selector_type == "ip"
+        columns = (Sighting.id, Sighting.person_record_id, Sighting.value, *(window if ip else ()))
         for chunk in chunks(sorted(values), _CHUNK):
             query = select(*columns).where(
                 _held(operation_id), Sighting.selector_type == selector_type, Sighting.value.in_(chunk)
             )
             grouped: dict[str, list[SightingWindow]] = defaultdict(list)
-            for sid, person, _, value, start, end, flags, proxy in session.execute(query):
-                grouped[value].append(_seen(selector_type, sid, person, start, end, flags, proxy))
+            for sid, person, value, *seen in session.execute(query):
+                if ip:
+                    grouped[value].append(_seen(sid, person, *seen))
+                else:
+                    grouped[value].append(SightingWindow(sid, person, 0.0, 0.0, True))
             for value in sorted(grouped):
                 yield (selector_type, value), grouped[value]
 
 
-def _seen(
-    selector_type: str, sid: int, person: int | None, start: Any, end: Any, flags: Any, proxy: bool
-) -> SightingWindow:
-    assert person is not None  # the query asks for held sightings only
+def _seen(sid: int, person: int, start: Any, end: Any, flags: Any, proxy: bool) -> SightingWindow:
+    """An IP sighting's window."""
     if start is None:
         return SightingWindow(sid, person, 0.0, 0.0, False)
     first = start.timestamp()
     last = first if end is None else end.timestamp()  # no end: the instant it was observed
-    usable = selector_type != "ip" or not (proxy or EXCLUDED_IP_FLAGS.intersection(flags or ()))
+    usable = not (proxy or EXCLUDED_IP_FLAGS.intersection(flags or ()))
     return SightingWindow(sid, person, first, last, usable)
 
 

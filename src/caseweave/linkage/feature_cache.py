@@ -297,24 +297,22 @@ class _Store:
             con.execute("DROP TABLE _new")
             return "unchanged"
         limit = int(self.max_records)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS {feature_sql.counts('_new')}")
+        # the new records' counts beside the stored ones (one pass over the stored counts)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _delta AS SELECT d.*, c.n AS before "
+            f"FROM ({feature_sql.counts('_new')}) d LEFT JOIN {db}.counts c ON c.col = d.col AND c.k = d.k"
+        )
         # keys held by at most `limit` records until now and by more with the new ones: the stored
         # records holding them lose those values (and blocking on them)
         con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _crossed AS
-            SELECT d.col, d.k FROM _delta d JOIN {db}.counts c ON c.col = d.col AND c.k = d.k
-            WHERE c.n <= {limit} AND c.n + d.n > {limit}
-            """
+            "CREATE OR REPLACE TEMP TABLE _crossed AS SELECT col, k FROM _delta "
+            f"WHERE before <= {limit} AND before + n > {limit}"
         )
         con.execute(
             f"UPDATE {db}.counts SET n = {db}.counts.n + d.n FROM _delta d "
-            f"WHERE {db}.counts.col = d.col AND {db}.counts.k = d.k"
+            f"WHERE d.before IS NOT NULL AND {db}.counts.col = d.col AND {db}.counts.k = d.k"
         )
-        con.execute(
-            f"INSERT INTO {db}.counts SELECT d.* FROM _delta d "
-            f"ANTI JOIN {db}.counts c ON c.col = d.col AND c.k = d.k"
-        )
+        con.execute(f"INSERT INTO {db}.counts SELECT col, k, n FROM _delta WHERE before IS NULL")
         con.execute(f"INSERT INTO {db}.raw SELECT * FROM _new")
         crossed = con.execute("SELECT col, list(k) FROM _crossed GROUP BY col").fetchall()
         con.execute("CREATE OR REPLACE TEMP TABLE _redo AS SELECT unique_id FROM _new")

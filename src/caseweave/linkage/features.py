@@ -277,7 +277,7 @@ def stream_features(
                 where.locality,
                 where.postcode,
             )
-        _add_sightings(session, operation_id, page[0][0], page[-1][0], rows, skip, margin)
+        _add_sightings(session, page[0][0], page[-1][0], rows, skip, margin)
         last = page[-1][0]
         yield list(rows.values())
 
@@ -308,7 +308,6 @@ def _moment(stored: Any) -> datetime | None:
 
 def _add_sightings(
     session: Session,
-    operation_id: int,
     first: int,
     last: int,
     rows: dict[int, Features],
@@ -317,6 +316,10 @@ def _add_sightings(
 ) -> None:
     # Core rows with the flags and times as the driver gives them: the ORM's per-row work and the
     # JSON and datetime processors of every row were most of the time of a large operation's load.
+    # Only the record id range is in SQL, so that SQLite reads it by its index: with the operation
+    # or the selector type beside it, SQLite chose their index and read every sighting of the
+    # operation for each page (0.7 s a page at a million records, against 0.02 s). The page's own
+    # records (`rows`) are of the operation.
     sightings = session.connection().execute(
         select(
             Sighting.person_record_id,
@@ -326,16 +329,11 @@ def _add_sightings(
             Sighting.possible_proxy,
             type_coerce(Sighting.observed_from, String),
             type_coerce(Sighting.observed_to, String),
-        ).where(
-            Sighting.person_record_id >= first,
-            Sighting.person_record_id <= last,
-            Sighting.operation_id == operation_id,
-            Sighting.selector_type.in_(SELECTORS),
-        )
+        ).where(Sighting.person_record_id.between(first, last))
     )
     for record_id, selector_type, value, flags, proxy, start, end in sightings:
-        row = rows.get(record_id) if record_id is not None else None
-        if row is None:
+        row = rows.get(record_id) if record_id is not None else None  # never None in the range
+        if row is None or selector_type not in SELECTORS:
             continue
         if selector_type == "ip":
             if proxy or EXCLUDED_IP_FLAGS.intersection(_flags(flags)) or skip("ip", value):

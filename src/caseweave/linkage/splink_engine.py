@@ -73,6 +73,10 @@ class Engine:
         self.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {RECORDS}{condition}")
         return self.api.register(name)  # type: ignore[no-any-return]
 
+    def table(self, name: str) -> SplinkDataFrame:
+        """A DuckDB table of feature rows, as Splink's input."""
+        return self.api.register(name)  # type: ignore[no-any-return]
+
 
 @contextmanager
 def open_engine(name: str) -> Iterator[Engine]:
@@ -296,7 +300,8 @@ def _new_and_candidates(
         "CREATE OR REPLACE TEMP TABLE _new_ids AS SELECT unnest(?::BIGINT[]) AS unique_id", [list(new_ids)]
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM {RECORDS} WHERE unique_id IN (FROM _new_ids)"
+        "CREATE OR REPLACE TEMP TABLE _new_records AS "
+        f"SELECT * FROM {RECORDS} WHERE unique_id IN (FROM _new_ids)"
     )
 
     def exploded(table: str, arrays: Sequence[str]) -> str:
@@ -306,14 +311,16 @@ def _new_and_candidates(
 
     joins = [
         f"SELECT l.unique_id FROM {exploded(RECORDS, rule.get('arrays_to_explode') or [])} l "
-        f"JOIN {exploded('_new', rule.get('arrays_to_explode') or [])} r ON {rule['blocking_rule']}"
+        f"JOIN {exploded('_new_records', rule.get('arrays_to_explode') or [])} r ON {rule['blocking_rule']}"
         for rule in rules
     ]
+    # The candidates' rows are copied out once: Splink reads its inputs several times, and a view
+    # would filter the whole operation's records each time.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _candidates AS SELECT DISTINCT unique_id FROM "
-        f"({' UNION ALL '.join(joins)}) WHERE unique_id NOT IN (FROM _new_ids)"
+        f"CREATE OR REPLACE TEMP TABLE _candidate_records AS SELECT * FROM {RECORDS} WHERE unique_id IN ("
+        f"SELECT unique_id FROM ({' UNION ALL '.join(joins)}) WHERE unique_id NOT IN (FROM _new_ids))"
     )
-    return engine.frame("unique_id IN (FROM _new_ids)"), engine.frame("unique_id IN (FROM _candidates)")
+    return engine.table("_new_records"), engine.table("_candidate_records")
 
 
 def _read(frame: SplinkDataFrame, labels: dict[str, dict[int, str]]) -> Iterator[ScoredPair]:
