@@ -4,6 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PORT ?= 8000
+# Test processes for `make unit`; `auto` is one per CPU. Lower it (TEST_WORKERS=2) on a many-core, low-memory
+# machine: every worker starts its own PostgreSQL cluster and the Spark tests a 4 GB JVM.
+TEST_WORKERS ?= auto
 
 .PHONY: demo demo-check test lint typecheck unit venv clean
 
@@ -34,8 +37,9 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# worksteal: idle workers take queued tests from busy ones, so uneven tests (Spark, ~100 s) don't finish last.
 unit: venv
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache caseweave.db caseweave.db-* .demo-check.log

@@ -4,6 +4,10 @@ Migrations run once per engine into a template; each test gets a fresh copy of i
 on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL), so tests never see each other's rows.
 Set CASEWEAVE_TEST_POSTGRES_URL (a server URL with rights to create databases) to use a running
 server instead of the throwaway cluster.
+
+Under pytest-xdist (`make test` runs `pytest -n`) each worker is its own process and runs the
+session fixtures itself: its own SQLite template under its own tmp_path, its own throwaway cluster
+on its own free port, and on a given server databases named with the worker's pid.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ from tests.support.postgres import Cluster, start_cluster
 
 ENGINES = ("sqlite", "postgresql")
 _counter = itertools.count()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow (Spark, minutes) run first, so that under xdist they start at once and the
+    other workers share out the rest instead of waiting on one of them at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")

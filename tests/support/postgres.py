@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+_START_ATTEMPTS = 3
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -59,10 +61,21 @@ def start_cluster() -> Cluster:
         cluster._run(
             "initdb", "-D", str(data_dir), "-U", "caseweave", "--auth=trust", "-E", "UTF8", "--no-sync"
         )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {root} -c fsync=off -c max_connections=200"
-        )
-        cluster._run("pg_ctl", "-D", str(data_dir), "-o", options, "-l", str(root / "log"), "-w", "start")
+        # Under pytest-xdist every worker starts its own cluster: another worker (or anything else)
+        # may take the port between _free_port() and the bind, so a refused start tries a new port.
+        for attempt in range(_START_ATTEMPTS):
+            options = (
+                f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {root} -c fsync=off"
+                " -c max_connections=200"
+            )
+            command = ("pg_ctl", "-D", str(data_dir), "-o", options, "-l", str(root / "log"), "-w", "start")
+            try:
+                cluster._run(*command)
+                break
+            except subprocess.CalledProcessError:
+                if attempt == _START_ATTEMPTS - 1:
+                    raise
+                cluster.port = _free_port()
     except subprocess.CalledProcessError as error:
         log = (root / "log").read_text() if (root / "log").exists() else ""
         shutil.rmtree(root, ignore_errors=True)
