@@ -30,9 +30,10 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     given = list(rows[0])
     defaults = _defaults(table, given)
     names = given + list(defaults)
-    processors = [(i, _processor(table.c[name].type, dialect)) for i, name in enumerate(names)]
+    processors = [(i, _processor(table.c[name].type, dialect)) for i, name in enumerate(given)]
     active = [(i, proc) for i, proc in processors if proc is not None]
-    extra = tuple(defaults.values())
+    # a default is one value for every row (a creation time …): bound once
+    extra = [_bound_one(_processor(table.c[name].type, dialect), value) for name, value in defaults.items()]
     tuples = [_bound(active, [*map(row.__getitem__, given), *extra]) for row in rows]
     quote = dialect.identifier_preparer.quote
     columns = ", ".join(quote(name) for name in names)
@@ -59,6 +60,10 @@ def _processor(column_type: TypeEngine[Any], dialect: Dialect) -> Processor:
         # psycopg adapts JSON only for bound parameters; COPY needs the text itself.
         return json.dumps
     return processor
+
+
+def _bound_one(processor: Processor, value: Any) -> Any:
+    return value if processor is None else processor(value)
 
 
 def _bound(active: Sequence[tuple[int, Callable[[Any], Any]]], values: list[Any]) -> tuple[Any, ...]:
