@@ -61,6 +61,9 @@ def test_import_alerts_each_holder_within_need_to_know_and_explains_the_subject(
 ) -> None:
     first = _import(database_url, _write(tmp_path, "lead.csv", LEAD_ROWS), "LEAD", "--label", "GREEN")
     assert "linkage run" in first and "alerts: 0 new" in first
+    assert re.search(r"^time: [\d.]+ s \(correlation [\d.]+ s, model .*, alerts [\d.]+ s\)$", first, re.M), (
+        first
+    )
     second = _import(database_url, _write(tmp_path, "partner.csv", PARTNER_ROWS), "PARTNER")
     assert "alerts: 2 new" in second, second
 

@@ -18,7 +18,7 @@ from caseweave.linkage import alert_workflow
 from caseweave.linkage.alerts import HIDDEN_MESSAGE
 from caseweave.linkage.explain import subject_view
 from caseweave.linkage.judgements import judge
-from caseweave.linkage.models import Alert, Subject, SubjectMember
+from caseweave.linkage.models import Alert, LinkageRun, Subject, SubjectMember
 from caseweave.linkage.service import RunSummary, link_operation
 from tests.linkage.helpers import HEADER, Row
 from tests.support.world import World, build_world
@@ -101,6 +101,20 @@ def test_two_agencies_holding_one_person_are_told_within_need_to_know(
     assert to_lead.message == HIDDEN_MESSAGE and "PARTNER" not in to_lead.message
     # Agencies that hold nothing get nothing.
     assert alerts_of(db, world, "LATE") == []
+
+
+def test_a_run_records_where_its_time_went(db: Database, settings: Settings, world: World) -> None:
+    send(db, world, "LEAD", [Row("1001", "darkfox", SHARED)])
+    send(db, world, "PARTNER", [Row("77", "fox_other", SHARED, platform="photoapp")])
+    summary = link(db, settings)
+    parts = ["correlation", "model", "clustering", "alerts"]
+    assert list(summary.seconds) == [*parts, "total"]
+    assert all(summary.seconds[part] >= 0 for part in parts)
+    # the parts follow one another: together they are the run
+    assert sum(summary.seconds[part] for part in parts) == pytest.approx(summary.seconds["total"], abs=0.01)
+    with db.transaction() as session:
+        detail = session.scalars(select(LinkageRun.detail).where(LinkageRun.id == summary.run_id)).one()
+    assert detail["seconds"] == summary.seconds
 
 
 def test_a_red_record_discloses_nothing(db: Database, settings: Settings, world: World) -> None:

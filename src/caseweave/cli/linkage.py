@@ -57,6 +57,9 @@ def print_summary(summary: RunSummary) -> None:
     )
     if summary.model_note:
         console.print(f"model: {summary.model_note}", highlight=False)
+    if summary.seconds:
+        parts = ", ".join(f"{part} {n:.1f} s" for part, n in summary.seconds.items() if part != "total")
+        console.print(f"time: {summary.seconds['total']:.1f} s ({parts})", highlight=False)
     if summary.over_correlating:
         shown = summary.over_correlating[:20]
         console.print(f"{len(summary.over_correlating)} over-correlating value(s) did not link anyone:")

@@ -28,6 +28,7 @@ class RunOut(BaseModel):
     over_correlating: list[dict[str, Any]]
     conflicts: list[dict[str, Any]]
     model_note: str | None
+    seconds: dict[str, float]  # correlation, model, clustering, alerts, total
 
 
 class SubjectSummaryOut(BaseModel):

@@ -9,6 +9,7 @@ and audited; it reports over-correlating values and conflicting judgements inste
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -54,6 +55,9 @@ class RunSummary:
     over_correlating: list[OverCorrelating] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     model_note: str | None = None
+    # wall-clock seconds of each part (correlation, model, clustering, alerts) and the total: where a
+    # long run at national scale spent its time
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def require_linker(session: Session, actor: Actor, operation: Operation) -> None:
@@ -99,6 +103,14 @@ def link_operation(
     seeds: Sequence[int] | None = None,
 ) -> RunSummary:
     """The run itself, without the permission check (imports and judgements call it)."""
+    seconds: dict[str, float] = {}
+    started = lap = time.perf_counter()
+
+    def took(part: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        seconds[part], lap = round(now - lap, 3), now
+
     ensure_bundled(session, actor)
     run = LinkageRun(operation_id=operation_id, mode="full" if full else "incremental", detail={})
     session.add(run)
@@ -113,6 +125,7 @@ def link_operation(
         max_persons=settings.link_max_persons_per_value,
     )
     selector_links = store_links(session, run.id, correlation)
+    took("correlation")
     predicted = probabilistic.NO_PREDICTION
     if use_model:
         predicted = probabilistic.predict_links(
@@ -121,11 +134,15 @@ def link_operation(
     elif full:  # a full run without the model starts again from exact evidence alone
         session.execute(delete(Link).where(Link.operation_id == operation_id, Link.kind == "probabilistic"))
         predicted = probabilistic.Prediction(0, "not used: earlier probabilistic links were removed")
+    took("model")
     scope = scope_of(session, operation_id, records)
     outcome = recluster(session, run, scope, evidence_rules(settings), seeds=records)
     if len(scope) >= BULK_SCOPE:
         refresh_statistics(session, [m.__tablename__ for m in (Link, Subject, SubjectMember, Alert)])
+    took("clustering")
     alerts = refresh_alerts(session, operation_id, outcome.touched_subjects)
+    took("alerts")
+    seconds["total"] = round(time.perf_counter() - started, 3)
     summary = RunSummary(
         run_id=run.id,
         mode=run.mode,
@@ -140,6 +157,7 @@ def link_operation(
         over_correlating=correlation.over_correlating,
         conflicts=outcome.conflicts,
         model_note=predicted.note,
+        seconds=seconds,
     )
     run.finished_at = utcnow()
     run.detail = {
@@ -152,6 +170,7 @@ def link_operation(
         "over_correlating": len(correlation.over_correlating),
         "conflicts": [sorted(c.same_judgements + c.not_same_judgements) for c in outcome.conflicts],
         "model": predicted.note,
+        "seconds": seconds,
     }
     audit.record(
         session, actor, "linkage.run", "linkage_run", [run.id], operation_id=operation_id, detail=run.detail
