@@ -17,6 +17,8 @@ from importlib import resources
 import base58
 import phonenumbers
 
+from caseweave.selectors.wallet import eip55_checksum
+
 # GB leads; CA sent the tip-off; then the Five Eyes partners, then the others.
 COUNTRIES: tuple[str, ...] = (
     "GB", "CA", "US", "AU", "NZ", "IE", "DE", "FR", "NL", "ES", "IT", "SE", "NO", "DK", "FI", "PL", "CZ",
@@ -167,10 +169,4 @@ def btc_address(rng: random.Random) -> str:
 
 def eth_address(rng: random.Random) -> str:
     """Random 20 bytes with the EIP-55 mixed-case checksum."""
-    from Crypto.Hash import keccak  # imported here: see selectors.wallet.eip55_checksum
-
-    hex_addr = rng.getrandbits(160).to_bytes(20, "big").hex()
-    digest = keccak.new(digest_bits=256, data=hex_addr.encode("ascii")).hexdigest()
-    return "0x" + "".join(
-        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(hex_addr)
-    )
+    return "0x" + eip55_checksum(rng.getrandbits(160).to_bytes(20, "big").hex())
