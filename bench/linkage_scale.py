@@ -223,8 +223,8 @@ def run_raw(path: Path, operation_id: int, threshold: float) -> dict[str, Any]:
 
 PHASES: dict[str, tuple[str, ...]] = {
     "caseweave.linkage.service": ("correlate", "store_links", "scope_of", "recluster", "refresh_alerts"),
-    "caseweave.linkage.probabilistic": ("prepare_features", "train", "predict", "store_links", "_linker"),
-    # where probabilistic imports these when called, they are wrapped where they are defined
+    "caseweave.linkage.probabilistic": ("store_links", "_linker"),
+    # probabilistic imports these when it calls them: they are wrapped where they are defined
     "caseweave.linkage.feature_cache": ("prepare_features",),
     "caseweave.linkage.splink_engine": ("train", "predict", "_read"),
 }
