@@ -23,6 +23,7 @@ from caseweave.access.policy import Viewer, visible
 from caseweave.db.base import utcnow
 from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
+from caseweave.linkage import evidence
 from caseweave.linkage.models import Alert, Link, Subject, SubjectMember
 from caseweave.operations.models import Agency
 
@@ -43,19 +44,7 @@ class AlertCounts:
 
 def evidence_kinds(links: Iterable[Link]) -> list[str]:
     """What matched, in words an investigator reads: selector types, or the model's strong parts."""
-    kinds = {_kind(link.kind, link.selector_type, link.contributions) for link in links}
-    return sorted(kind for kind in kinds if kind)
-
-
-def _kind(kind: str, selector_type: str | None, contributions: dict[str, Any] | None) -> str | None:
-    if kind == "selector":
-        return selector_type or None
-    if kind != "probabilistic":
-        return None
-    parts = sorted(
-        name for name, part in (contributions or {}).items() if float(part.get("match_weight", 0.0)) > 0
-    )
-    return "probable match: " + ", ".join(parts) if parts else "probable match"
+    return evidence.kinds(link.evidence for link in links)
 
 
 _Within = tuple[int, int, str]  # a link between two records of one subject: a_id, b_id, its kind
@@ -88,8 +77,7 @@ def refresh_alerts(session: Session, operation_id: int, subject_ids: Iterable[in
                     Alert.subject_id,
                     Alert.owner_agency_id,
                     Alert.holder_agency_id,
-                    Alert.disclosed,
-                    Alert.evidence,
+                    Alert.message,
                 ).where(Alert.subject_id.in_(held))
             )
         }
@@ -110,7 +98,7 @@ def refresh_alerts(session: Session, operation_id: int, subject_ids: Iterable[in
                     alert = existing.get((subject_id, receiver, holder))
                     if alert is None:
                         created.append(_new_alert(operation_id, (subject_id, receiver, holder), finding))
-                    elif alert.disclosed != finding.disclosed or alert.evidence != finding.evidence:
+                    elif alert.message != finding.message:  # it states disclosure and evidence
                         # New evidence needs a fresh look, even on an alert that was resolved.
                         changed.append(
                             {"id": alert.id, **_fields(finding), "status": "new", "updated_at": utcnow()}
@@ -141,9 +129,7 @@ def _links_within(session: Session, subject_ids: list[int]) -> dict[int, list[_W
     """Subject id → the links between two of its records, with their kind of evidence."""
     other = SubjectMember.__table__.alias("other")
     query = (
-        select(
-            SubjectMember.subject_id, Link.a_id, Link.b_id, Link.kind, Link.selector_type, Link.contributions
-        )
+        select(SubjectMember.subject_id, Link.a_id, Link.b_id, Link.evidence)
         .join(Link, Link.a_id == SubjectMember.person_record_id)
         .join(
             other, (other.c.person_record_id == Link.b_id) & (other.c.subject_id == SubjectMember.subject_id)
@@ -151,8 +137,7 @@ def _links_within(session: Session, subject_ids: list[int]) -> dict[int, list[_W
         .where(SubjectMember.subject_id.in_(subject_ids))
     )
     within: dict[int, list[_Within]] = defaultdict(list)
-    for subject_id, a_id, b_id, kind, selector_type, contributions in session.execute(query):
-        label = _kind(kind, selector_type, contributions)
+    for subject_id, a_id, b_id, label in session.execute(query):
         if label:
             within[subject_id].append((a_id, b_id, label))
     return within
@@ -180,7 +165,7 @@ def _finding(own: set[int], seen: set[int], links: Iterable[_Within], holder: Ag
     """What the receiver may be told about the holder: everything, or only that someone holds it."""
     if not seen:
         return _Finding(False, [], HIDDEN_MESSAGE)
-    evidence = sorted(
+    matched = sorted(
         {
             kind
             for a_id, b_id, kind in links
@@ -189,9 +174,9 @@ def _finding(own: set[int], seen: set[int], links: Iterable[_Within], holder: Ag
     )
     message = (
         f"{holder.name} ({holder.code}) holds a record of this subject; "
-        f"contact {holder.contact_point}. Matched on: {', '.join(evidence) or 'linked records'}"
+        f"contact {holder.contact_point}. Matched on: {'; '.join(matched) or 'linked records'}"
     )
-    return _Finding(True, evidence, message)
+    return _Finding(True, matched, message)
 
 
 def _fields(finding: _Finding) -> dict[str, Any]:

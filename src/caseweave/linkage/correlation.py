@@ -277,6 +277,7 @@ def store_links(session: Session, run_id: int | None, result: CorrelationResult)
             "kind": "selector",
             "selector_type": link.selector_type,
             "value": link.value,
+            "evidence": link.selector_type,
             "a_sighting_id": link.a_sighting_id,
             "b_sighting_id": link.b_sighting_id,
             "gap_seconds": link.gap_seconds,

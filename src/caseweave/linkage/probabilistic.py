@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from caseweave.config import Settings
 from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
-from caseweave.linkage import model_store
+from caseweave.linkage import evidence, model_store
 from caseweave.linkage.models import Link
 from caseweave.linkage.warninglists import build_matcher
 
@@ -142,6 +142,7 @@ def store_links(
             "match_weight": pair.match_weight,
             "match_probability": pair.match_probability,
             "contributions": pair.contributions,
+            "evidence": evidence.label("probabilistic", None, pair.contributions),
             "run_id": run_id,
         }
         for pair in pairs
