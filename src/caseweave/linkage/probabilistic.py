@@ -16,7 +16,8 @@ log2 odds plus these parts). They replace the probabilistic links the run's reco
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,18 +57,25 @@ def predict_links(
     run_id: int,
     engine: str = "duckdb",
     retrain: bool = False,
+    alongside: Callable[[], None] = lambda: None,
 ) -> Prediction:
-    """Store probabilistic links of record_ids (None: all) against the operation; see module text."""
+    """Store probabilistic links of record_ids (None: all) against the operation; see module text.
+
+    `alongside` runs exactly once, on this thread, while the model scores on another (DuckDB or
+    Spark work without the session, and without Python's lock): the caller's exact correlation,
+    which reads and writes through the session meanwhile instead of after."""
     records = session.scalar(
         select(func.count()).select_from(PersonRecord).where(PersonRecord.operation_id == operation_id)
     )
     records = records or 0
     if records < MIN_RECORDS:
+        alongside()
         return Prediction(
             0, f"probabilistic linkage skipped: {records} person records, the model needs {MIN_RECORDS}"
         )
     new_ids = None if record_ids is None else sorted(set(record_ids))
     if new_ids is not None and not new_ids:
+        alongside()
         return Prediction(0, "probabilistic linkage: no new person records")
     # imported here: most commands never score pairs, and Splink, DuckDB and pyarrow cost ~200 ms
     # at start-up
@@ -88,8 +96,15 @@ def predict_links(
         try:
             linker, note = _linker(session, operation_id, run, records, retrain=retrain or new_ids is None)
         except NotTrainable as error:
+            alongside()
             return Prediction(0, f"probabilistic linkage skipped: {error}")
-        pairs = predict(run, linker, new_ids, threshold=settings.link_match_weight_threshold)
+        # leaving the pool waits for the scoring thread, also when `alongside` raises
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="caseweave-scoring") as pool:
+            scoring = pool.submit(
+                predict, run, linker, new_ids, threshold=settings.link_match_weight_threshold
+            )
+            alongside()
+            pairs = scoring.result()
     return Prediction(store_links(session, operation_id, run_id, pairs, new_ids), note)
 
 

@@ -29,7 +29,7 @@ from caseweave.intake.models import PersonRecord
 from caseweave.linkage import probabilistic
 from caseweave.linkage.alerts import refresh_alerts
 from caseweave.linkage.clustering import Conflict
-from caseweave.linkage.correlation import OverCorrelating, correlate, store_links
+from caseweave.linkage.correlation import CorrelationResult, OverCorrelating, correlate, store_links
 from caseweave.linkage.models import Alert, Link, LinkageRun, Subject, SubjectMember
 from caseweave.linkage.subjects import EvidenceRules, recluster, scope_of
 from caseweave.linkage.warninglists import build_matcher, ensure_bundled
@@ -56,7 +56,8 @@ class RunSummary:
     conflicts: list[Conflict] = field(default_factory=list)
     model_note: str | None = None
     # wall-clock seconds of each part (correlation, model, clustering, alerts) and the total: where a
-    # long run at national scale spent its time
+    # long run at national scale spent its time. With the model, correlation runs while it scores and
+    # "model" is the time of both together.
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -116,24 +117,42 @@ def link_operation(
     session.add(run)
     session.flush()
     records = None if full else list(seeds) if seeds is not None else _unlinked(session, operation_id)
-    correlation = correlate(
-        session,
-        operation_id,
-        records,
-        matcher=build_matcher(session),
-        tolerance=timedelta(hours=settings.link_ip_tolerance_hours),
-        max_persons=settings.link_max_persons_per_value,
-    )
-    selector_links = store_links(session, run.id, correlation)
-    took("correlation")
-    predicted = probabilistic.NO_PREDICTION
-    if use_model:
-        predicted = probabilistic.predict_links(
-            session, settings, operation_id, records, run_id=run.id, engine=engine, retrain=full
+    exact: list[tuple[CorrelationResult, int]] = []  # the result and the selector links stored
+
+    def correlate_exactly() -> None:
+        begun = time.perf_counter()
+        result = correlate(
+            session,
+            operation_id,
+            records,
+            matcher=build_matcher(session),
+            tolerance=timedelta(hours=settings.link_ip_tolerance_hours),
+            max_persons=settings.link_max_persons_per_value,
         )
-    elif full:  # a full run without the model starts again from exact evidence alone
-        session.execute(delete(Link).where(Link.operation_id == operation_id, Link.kind == "probabilistic"))
-        predicted = probabilistic.Prediction(0, "not used: earlier probabilistic links were removed")
+        exact.append((result, store_links(session, run.id, result)))
+        seconds["correlation"] = round(time.perf_counter() - begun, 3)
+
+    predicted = probabilistic.NO_PREDICTION
+    if use_model:  # exact correlation runs while the model scores: "model" includes its time
+        predicted = probabilistic.predict_links(
+            session,
+            settings,
+            operation_id,
+            records,
+            run_id=run.id,
+            engine=engine,
+            retrain=full,
+            alongside=correlate_exactly,
+        )
+    else:
+        correlate_exactly()
+        took("correlation")  # one after the other: the parts add up to the run
+        if full:  # a full run without the model starts again from exact evidence alone
+            session.execute(
+                delete(Link).where(Link.operation_id == operation_id, Link.kind == "probabilistic")
+            )
+            predicted = probabilistic.Prediction(0, "not used: earlier probabilistic links were removed")
+    [(correlation, selector_links)] = exact
     took("model")
     scope = scope_of(session, operation_id, records)
     outcome = recluster(session, run, scope, evidence_rules(settings), seeds=records)

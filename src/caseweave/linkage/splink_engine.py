@@ -220,13 +220,14 @@ def predict(
     """Pairs at or above the match weight threshold: all blocked pairs of the operation (new_ids
     None), or the new records against all others and among themselves.
 
-    On DuckDB in two passes: the pairs are found by the same model without the columns that
-    explain them (Splink would carry every compared value of both records through each blocked
-    pair; without them it scores twice as fast), then only the pairs found are scored again with
-    their comparison levels. Both passes compute the same weights."""
+    A full run on DuckDB goes in two passes: the pairs are found by the same model without the
+    columns that explain them (Splink would carry every compared value of both records through
+    each blocked pair; without them it scores twice as fast), then only the pairs found are scored
+    again with their comparison levels. Both passes compute the same weights. New records are
+    scored in one pass: a few hundred thousand blocked pairs gain less than a second linker costs."""
     settings = model.settings_creator().create_settings_dict(engine.dialect)
     labels = model.level_labels(settings)
-    two_pass = engine.name == "duckdb"
+    two_pass = engine.name == "duckdb" and new_ids is None
     finder = _finder(engine, linker) if two_pass else linker
     for column in model.TF_COLUMNS:  # term frequencies of the whole operation, in both passes
         table = linker.table_management.compute_tf_table(column)
@@ -235,7 +236,7 @@ def predict(
     if new_ids is None:
         frames = [finder.inference.predict(threshold_match_weight=threshold, warning_mode="never")]
     else:
-        if two_pass:
+        if engine.name == "duckdb":
             new, old = _new_and_candidates(
                 engine, new_ids, settings["blocking_rules_to_generate_predictions"]
             )

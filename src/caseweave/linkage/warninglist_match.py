@@ -13,6 +13,7 @@ import contextlib
 import heapq
 import ipaddress
 import re
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -132,11 +133,15 @@ def host_of(selector_type: str, value: str) -> str:
     return value
 
 
-def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(value)
-    except ValueError:
-        return None
+def _address(value: str) -> tuple[int, int] | None:
+    """(4 or 6, the address as an integer), or None where value is no IP address. inet_pton reads
+    the forms the IP normaliser writes at a tenth of ipaddress's cost (a run asks for each value)."""
+    for version, family in ((4, socket.AF_INET), (6, socket.AF_INET6)):
+        try:
+            return version, int.from_bytes(socket.inet_pton(family, value), "big")
+        except OSError:
+            continue
+    return None
 
 
 class WarninglistMatcher:
@@ -161,7 +166,8 @@ class WarninglistMatcher:
         if index.v4 or index.v6:
             address = _address(value)
             if address is not None:
-                found = (index.v4 if address.version == 4 else index.v6).find(int(address))
+                version, number = address
+                found = (index.v4 if version == 4 else index.v6).find(number)
                 if found is not None:
                     return found
         key = value.partition(":")[2] if selector_type == "username" else value
