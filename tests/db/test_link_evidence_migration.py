@@ -36,15 +36,15 @@ def test_links_and_alerts_of_a_linked_operation_get_evidence(
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            labels = dict(connection.execute(sa.text("SELECT id, evidence FROM links")).all())
-            messages = dict(connection.execute(sa.text("SELECT id, message FROM alerts")).all())
+            labels = _by_id(connection, "SELECT id, evidence FROM links")
+            messages = _by_id(connection, "SELECT id, message FROM alerts")
         disclosed = [text for text in messages.values() if "Matched on: " in text]
         assert len(labels) >= 2 and all(labels.values())
         assert len(disclosed) == 1 and "; " in disclosed[0]  # two kinds of evidence
 
         command.downgrade(alembic_config(engine), "0009")
         with engine.begin() as connection:
-            older = dict(connection.execute(sa.text("SELECT id, message FROM alerts")).all())
+            older = _by_id(connection, "SELECT id, message FROM alerts")
             parts = {
                 "email": {"level": "exact", "match_weight": 9.1},
                 "dob": {"level": "else", "match_weight": -2.0},
@@ -70,8 +70,8 @@ def test_links_and_alerts_of_a_linked_operation_get_evidence(
         upgrade(engine)
         assert current_revision(engine) == head_revision()
         with engine.connect() as connection:
-            after = dict(connection.execute(sa.text("SELECT id, evidence FROM links")).all())
-            assert dict(connection.execute(sa.text("SELECT id, message FROM alerts")).all()) == messages
+            after = _by_id(connection, "SELECT id, evidence FROM links")
+            assert _by_id(connection, "SELECT id, message FROM alerts") == messages
         assert after == {**labels, 999: "probable match: email"}
     finally:
         engine.dispose()
@@ -80,3 +80,7 @@ def test_links_and_alerts_of_a_linked_operation_get_evidence(
 def _joined_by_commas(message: str) -> str:
     head, found, evidence = message.partition("Matched on: ")
     return head + found + evidence.replace("; ", ", ")
+
+
+def _by_id(connection: sa.Connection, query: str) -> dict[int, str]:
+    return {row_id: text for row_id, text in connection.execute(sa.text(query)).all()}
