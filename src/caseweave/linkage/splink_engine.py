@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
@@ -225,7 +225,7 @@ def predict(
     each blocked pair; without them it scores twice as fast), then only the pairs found are scored
     again with their comparison levels. Both passes compute the same weights. New records are
     scored in one pass: a few hundred thousand blocked pairs gain less than a second linker costs."""
-    settings = model.settings_creator().create_settings_dict(engine.dialect)
+    settings = model.settings_dict(engine.dialect)
     labels = model.level_labels(settings)
     two_pass = engine.name == "duckdb" and new_ids is None
     finder = _finder(engine, linker) if two_pass else linker
@@ -254,7 +254,7 @@ def predict(
         frames = [_explained(engine, linker, frames, threshold)]
     pairs: dict[tuple[int, int], ScoredPair] = {}
     for frame in frames:
-        for pair in _read(frame, labels):
+        for pair in _read(engine, frame, labels):
             pairs[(pair.a_id, pair.b_id)] = pair
     return sorted(pairs.values(), key=lambda p: (p.a_id, p.b_id))
 
@@ -324,19 +324,30 @@ def _new_and_candidates(
     return engine.table("_new_records"), engine.table("_candidate_records")
 
 
-def _read(frame: SplinkDataFrame, labels: dict[str, dict[int, str]]) -> Iterator[ScoredPair]:
+def _read(engine: Engine, frame: SplinkDataFrame, labels: dict[str, dict[int, str]]) -> Iterator[ScoredPair]:
     columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
-    for name in labels:
-        columns += [f"gamma_{name}", f"mw_{name}"]
-        if name in model.TF_COLUMNS:
-            columns.append(f"mw_tf_adj_{name}")
-    for row in frame.query_sql(f"SELECT {', '.join(columns)} FROM {{this}}").as_record_list():
-        a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
+    plan: list[tuple[str, dict[int, str], bool]] = []  # comparison, its labels, has a tf part
+    for name, levels in labels.items():
+        tf = name in model.TF_COLUMNS
+        columns += [f"gamma_{name}", f"mw_{name}", *([f"mw_tf_adj_{name}"] if tf else [])]
+        plan.append((name, levels, tf))
+    if engine.name == "duckdb":  # tuples straight from DuckDB: Splink's record dicts cost more than the rest
+        rows: Iterable[Sequence[Any]] = engine.con.execute(
+            f"SELECT {', '.join(columns)} FROM {frame.physical_name}"
+        ).fetchall()
+    else:
+        rows = (
+            [record[column] for column in columns]
+            for record in frame.query_sql(f"SELECT {', '.join(columns)} FROM {{this}}").as_record_list()
+        )
+    for row in rows:
+        a, b = sorted((int(row[0]), int(row[1])))
         parts: dict[str, dict[str, Any]] = {}
-        for name, levels in labels.items():
-            gamma = int(row[f"gamma_{name}"])
-            if gamma == -1:
-                continue  # one of the records lacks the field: no evidence either way
-            weight = float(row[f"mw_{name}"]) + float(row.get(f"mw_tf_adj_{name}") or 0.0)
-            parts[name] = {"level": levels.get(gamma, str(gamma)), "match_weight": round(weight, 3)}
-        yield ScoredPair(a, b, float(row["match_weight"]), float(row["match_probability"]), parts)
+        at = 4
+        for name, levels, tf in plan:
+            gamma = int(row[at])
+            if gamma != -1:  # -1: one of the records lacks the field, no evidence either way
+                weight = float(row[at + 1]) + (float(row[at + 2] or 0.0) if tf else 0.0)
+                parts[name] = {"level": levels.get(gamma, str(gamma)), "match_weight": round(weight, 3)}
+            at += 3 if tf else 2
+        yield ScoredPair(a, b, float(row[2]), float(row[3]), parts)

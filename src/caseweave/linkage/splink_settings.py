@@ -43,6 +43,8 @@ Term frequencies are not available for arrays; a common handle core is weak thro
 from __future__ import annotations
 
 import math
+from copy import deepcopy
+from functools import cache
 from typing import Any
 
 import splink.comparison_level_library as cll
@@ -317,9 +319,20 @@ def settings_creator() -> SettingsCreator:
     )
 
 
+def settings_dict(dialect: str) -> dict[str, Any]:
+    """A copy of the model's settings for the dialect, free to change (Splink takes ~70 ms to build
+    them, and a run asks several times)."""
+    return deepcopy(_settings(dialect))
+
+
+@cache
+def _settings(dialect: str) -> dict[str, Any]:
+    return settings_creator().create_settings_dict(dialect)
+
+
 def shape(dialect: str) -> list[tuple[str, int]]:
     """(comparison name, number of levels) of this code's model."""
-    settings = settings_creator().create_settings_dict(dialect)
+    settings = settings_dict(dialect)
     return [(c["output_column_name"], len(c["comparison_levels"])) for c in settings["comparisons"]]
 
 
@@ -359,7 +372,7 @@ def _probability(value: Any) -> bool:
 
 def with_parameters(model: dict[str, Any], dialect: str) -> dict[str, Any]:
     """This code's settings for `dialect`, with the trained parameters of a checked model."""
-    settings = settings_creator().create_settings_dict(dialect)
+    settings = settings_dict(dialect)
     settings["probability_two_random_records_match"] = model["probability_two_random_records_match"]
     for target, source in zip(settings["comparisons"], model["comparisons"], strict=True):
         for level, trained in zip(target["comparison_levels"], source["comparison_levels"], strict=True):
