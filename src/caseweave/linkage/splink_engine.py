@@ -6,7 +6,9 @@ Spark engine then reads them from Arrow. Training and scoring are the same code 
 
 from __future__ import annotations
 
+import atexit
 import logging
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -107,7 +109,11 @@ def _spark() -> Iterator[Any]:
     from splink import SparkAPI
     from splink.backends.spark import similarity_jar_location
 
-    with tempfile.TemporaryDirectory(prefix="caseweave-spark-") as scratch:
+    scratch = tempfile.mkdtemp(prefix="caseweave-spark-")
+    # Spark keeps the first session's local folder for the life of its JVM: a later session in
+    # the same process makes it again. So it is removed after each session and when Python exits.
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    try:
         spark = (
             SparkSession.builder.master("local[2]")
             .appName("caseweave-linkage")
@@ -127,6 +133,8 @@ def _spark() -> Iterator[Any]:
             yield SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
         finally:
             spark.stop()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def train(engine: Engine, records: int) -> dict[str, Any]:
