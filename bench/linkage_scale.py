@@ -18,6 +18,8 @@ records. Each measured part then runs in its own process, so peak RSS is its own
              `cluster_pairwise_predictions_at_threshold` at caseweave's threshold;
   full       `link_operation(full=True, use_model=True)`: exact correlation, the feature cache
              and the trained model, clustering with stable ids, alerts; with the time of each part;
+  floor      the rows the full run stored, written again with bare sqlite3 into empty tables
+             (bench/_storage_floor.py): the least storing them can take, which raw Splink skips;
   new        the last `--new` records are stored as one more referral (not timed), then the run an
              import makes is timed: `link_operation(seeds=their ids)` with the stored model.
 
@@ -315,6 +317,10 @@ def child(args: argparse.Namespace) -> None:
             if int(uid) >= first  # the referrals' own one-line returns are not scored
         }
         result = {**raw, "scores": _scores(predicted, population, range(population.records))}
+    elif args.child == "floor":
+        from bench._storage_floor import storage_floor
+
+        result = {"tables": storage_floor(path)}
     elif args.child == "full":
         ours = run_caseweave(path, op_id, None)
         predicted = ours.pop("predicted")
@@ -400,6 +406,8 @@ def bench(args: argparse.Namespace, workdir: Path) -> None:
     _log(f"caseweave full run… (load {_load()})")
     full = _spawn("full", state, workdir)
     _log(f"  caseweave {full['seconds']:.1f} s; {_figures(full['scores'])}; {full['note']}")
+    floor = _spawn("floor", state, workdir)["tables"]
+    _log(f"  storage floor {floor['total']['seconds']:.1f} s")
     new: dict[str, Any] | None = None
     if args.new:
         _log(f"{args.new:,} new records, one referral… (load {_load()})")
@@ -413,8 +421,14 @@ def bench(args: argparse.Namespace, workdir: Path) -> None:
         if result is not None:
             print(f"{name:28s} {_figures(result['scores']).replace(' ', '  ')} {result['seconds']:8.1f} "
                   f"{result['peak_rss_mb']:7,.0f} MB  {result['load']}")  # fmt: skip
+    written = ", ".join(
+        f"{t} {f['rows']:,.0f} in {f['seconds']:.1f} s" for t, f in floor.items() if t != "total"
+    )
+    print(f"storage floor (bare sqlite3, the full run's rows): {floor['total']['seconds']:.1f} s: {written}")
     if raw is not None:
-        print(f"caseweave / raw Splink: {full['seconds'] / raw['seconds']:.2f}×")
+        least = raw["seconds"] + floor["total"]["seconds"]
+        print(f"caseweave / raw Splink: {full['seconds'] / raw['seconds']:.2f}×; raw Splink + storage floor: "
+              f"{least:.1f} s = {least / raw['seconds']:.2f}× raw Splink")  # fmt: skip
         print(f"  raw: {_steps(raw['steps'])}; {raw['pairs']:,} pairs ≥ threshold")
     print(f"  caseweave: {_steps(full['steps'])}")
     print(f"  caseweave: {full['selector_links']:,} selector + {full['probabilistic_links']:,} model links, "
@@ -434,7 +448,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--skip-raw", action="store_true")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (databases, results)")
-    parser.add_argument("--child", choices=["raw", "full", "new"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["raw", "full", "floor", "new"], help=argparse.SUPPRESS)
     parser.add_argument("--state", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
