@@ -10,11 +10,9 @@ from typing import Any
 PROBABLE = "probable match"
 
 
-def label(kind: str, selector_type: str | None, contributions: Mapping[str, Any] | None) -> str | None:
-    if kind == "selector":
-        return selector_type or None
-    if kind != "probabilistic":
-        return None
+def probable_match(contributions: Mapping[str, Any] | None) -> str:
+    """A model link's label: the comparisons that weighed for the match. (A selector link's label is
+    its selector type.)"""
     parts = sorted(
         name for name, part in (contributions or {}).items() if float(part.get("match_weight", 0.0)) > 0
     )

@@ -85,7 +85,8 @@ class Link(Base):
     match_probability: Mapped[float | None] = mapped_column(Float, nullable=True)
     # {comparison name: {"level": label, "match_weight": float}}: why the model believes the pair
     contributions: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    # what matched, in words (linkage.evidence.label): alerts name it without decoding the parts
+    # what matched, in words (the selector type, or linkage.evidence.probable_match): alerts name
+    # it without decoding the parts
     evidence: Mapped[str | None] = mapped_column(String(400), nullable=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("linkage_runs.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -157,7 +157,7 @@ def store_links(
             "match_weight": pair.match_weight,
             "match_probability": pair.match_probability,
             "contributions": pair.contributions,
-            "evidence": evidence.label("probabilistic", None, pair.contributions),
+            "evidence": evidence.probable_match(pair.contributions),
             "run_id": run_id,
         }
         for pair in pairs

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from caseweave.linkage.evidence import label
+from caseweave.linkage.evidence import probable_match
 
 revision = "0010"
 down_revision = "0009"
@@ -47,7 +47,7 @@ def upgrade() -> None:
     last = 0
     while True:  # the model's links: their label needs the parts, read in pages by id
         rows = connection.execute(
-            sa.select(LINKS.c.id, LINKS.c.kind, LINKS.c.contributions)
+            sa.select(LINKS.c.id, LINKS.c.contributions)
             .where(LINKS.c.kind == "probabilistic", LINKS.c.id > last)
             .order_by(LINKS.c.id)
             .limit(BATCH)
@@ -58,7 +58,7 @@ def upgrade() -> None:
             sa.update(LINKS)
             .where(LINKS.c.id == sa.bindparam("link_id"))
             .values(evidence=sa.bindparam("text")),
-            [{"link_id": i, "text": label(kind, None, parts)} for i, kind, parts in rows],
+            [{"link_id": i, "text": probable_match(parts)} for i, parts in rows],
         )
         last = rows[-1].id
     _rejoin_alert_evidence(", ", "; ")
