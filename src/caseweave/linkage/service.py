@@ -24,6 +24,7 @@ from caseweave.audit import service as audit
 from caseweave.config import Settings
 from caseweave.db.base import utcnow
 from caseweave.db.bulk import refresh_statistics
+from caseweave.db.gc_pause import fewer_collections
 from caseweave.errors import Forbidden
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage import probabilistic
@@ -104,6 +105,20 @@ def link_operation(
     seeds: Sequence[int] | None = None,
 ) -> RunSummary:
     """The run itself, without the permission check (imports and judgements call it)."""
+    with fewer_collections():
+        return _run(session, actor, settings, operation_id, full, engine, use_model, seeds)
+
+
+def _run(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    operation_id: int,
+    full: bool,
+    engine: str,
+    use_model: bool,
+    seeds: Sequence[int] | None,
+) -> RunSummary:
     seconds: dict[str, float] = {}
     started = lap = time.perf_counter()
 
