@@ -34,3 +34,14 @@ def test_cycles_made_during_the_work_are_still_collected() -> None:
             cycle.append(cycle)
         del cycle
         assert gc.get_count()[0] < THRESHOLDS[0]  # a collection ran on the way
+
+
+def test_nested_work_keeps_the_settings_until_the_outer_work_ends() -> None:
+    before = gc.get_threshold()
+    with fewer_collections():
+        with fewer_collections():  # an import that links its referral, say
+            pass
+        assert gc.get_threshold() == THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

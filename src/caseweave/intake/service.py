@@ -16,6 +16,7 @@ from caseweave.access.service import membership_of, require_case_writer, set_rel
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.db.base import utcnow
+from caseweave.db.gc_pause import fewer_collections
 from caseweave.errors import Forbidden, Invalid, NotFound
 from caseweave.intake import quarantine
 from caseweave.intake.base import FileRejected
@@ -112,6 +113,27 @@ def import_referral(
     released_to: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
     amends: int | None = None,
+) -> ImportOutcome:
+    with fewer_collections():  # a million-line file makes millions of short-lived rows
+        return _import(
+            session, actor, operation_id, stream, file_name, agency, fmt, label, partial, released_to,
+            progress, amends,
+        )  # fmt: skip
+
+
+def _import(
+    session: Session,
+    actor: Actor,
+    operation_id: int,
+    stream: BinaryIO,
+    file_name: str,
+    agency: str | None,
+    fmt: str,
+    label: str | None,
+    partial: bool,
+    released_to: Sequence[str],
+    progress: Callable[[int], None] | None,
+    amends: int | None,
 ) -> ImportOutcome:
     operation = visible_operation(session, actor, operation_id)
     sender = _sender(session, actor, agency)
