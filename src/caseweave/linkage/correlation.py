@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 
 from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import Sighting
+from caseweave.linkage.driver_values import flags as driver_flags
+from caseweave.linkage.driver_values import moment, raw
 from caseweave.linkage.models import Link
 from caseweave.linkage.warninglist_match import WarninglistMatcher
 from caseweave.selectors import InvalidSelector, normalise
@@ -183,7 +185,12 @@ def _rows(
 ) -> Iterator[tuple[tuple[str, str], list[SightingWindow]]]:
     """The sightings of each candidate value, grouped by value. Only an IP link needs the window,
     flags and proxy mark: other values are read without them (no times or JSON to convert)."""
-    window = (Sighting.observed_from, Sighting.observed_to, Sighting.flags, Sighting.possible_proxy)
+    window = (
+        raw(Sighting.observed_from),
+        raw(Sighting.observed_to),
+        raw(Sighting.flags),
+        Sighting.possible_proxy,
+    )
     for selector_type, values in sorted(candidates.items()):
         ip = selector_type == "ip"
         columns = (Sighting.id, Sighting.person_record_id, Sighting.value, *(window if ip else ()))
@@ -203,11 +210,13 @@ def _rows(
 
 def _seen(sid: int, person: int, start: Any, end: Any, flags: Any, proxy: bool) -> SightingWindow:
     """An IP sighting's window."""
-    if start is None:
+    begun = moment(start)
+    if begun is None:
         return SightingWindow(sid, person, 0.0, 0.0, False)
-    first = start.timestamp()
-    last = first if end is None else end.timestamp()  # no end: the instant it was observed
-    usable = not (proxy or EXCLUDED_IP_FLAGS.intersection(flags or ()))
+    first = begun.timestamp()
+    ended = moment(end)
+    last = first if ended is None else ended.timestamp()  # no end: the instant it was observed
+    usable = not (proxy or EXCLUDED_IP_FLAGS.intersection(driver_flags(flags)))
     return SightingWindow(sid, person, first, last, usable)
 
 

@@ -29,22 +29,23 @@ index) and loaded into a DuckDB table; the filtering above runs there, in SQL.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from functools import cache, lru_cache
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseweave.intake.models import PersonRecord, Sighting
 from caseweave.linkage.addresses import parse_address
 from caseweave.linkage.correlation import EXCLUDED_IP_FLAGS
+from caseweave.linkage.driver_values import flags as driver_flags
+from caseweave.linkage.driver_values import moment, raw
 
 SELECTORS = ("email", "username", "phone", "ip")
 CHUNK = 5000  # person records per page
@@ -276,26 +277,6 @@ def _iso(born: date | None) -> str | None:
     return born.isoformat() if born else None
 
 
-@cache
-def _flags_of(text: str) -> frozenset[str]:
-    return frozenset(json.loads(text) or ())
-
-
-def _flags(stored: Any) -> frozenset[str]:
-    """A sighting's flags from the driver: JSON text (SQLite), or already a list (psycopg)."""
-    if stored is None:
-        return frozenset()
-    return _flags_of(stored) if isinstance(stored, str) else frozenset(stored)
-
-
-def _moment(stored: Any) -> datetime | None:
-    """A stored time as db.base.UTCDateTime reads it: aware UTC (SQLite keeps naive UTC text)."""
-    if stored is None:
-        return None
-    moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _add_sightings(
     session: Session,
     first: int,
@@ -315,10 +296,10 @@ def _add_sightings(
             Sighting.person_record_id,
             Sighting.selector_type,
             Sighting.value,
-            type_coerce(Sighting.flags, String),
+            raw(Sighting.flags),
             Sighting.possible_proxy,
-            type_coerce(Sighting.observed_from, String),
-            type_coerce(Sighting.observed_to, String),
+            raw(Sighting.observed_from),
+            raw(Sighting.observed_to),
         ).where(Sighting.person_record_id.between(first, last))
     )
     for record_id, selector_type, value, flags, proxy, start, end in sightings:
@@ -326,11 +307,11 @@ def _add_sightings(
         if row is None or selector_type not in SELECTORS:
             continue
         if selector_type == "ip":
-            if proxy or EXCLUDED_IP_FLAGS.intersection(_flags(flags)) or skip("ip", value):
+            if proxy or EXCLUDED_IP_FLAGS.intersection(driver_flags(flags)) or skip("ip", value):
                 continue
             row.ips.add(value)
             if start is not None:
-                begun, ended = _moment(start), _moment(end)
+                begun, ended = moment(start), moment(end)
                 row.ip_days.update(ip_days(value, begun, ended, margin=margin))
                 row.ip_weeks.update(ip_weeks(value, begun, ended))
         elif skip(selector_type, value):
