@@ -29,7 +29,8 @@ from caseweave.db.bulk import chunks
 from caseweave.dissemination.selectors import selector_entries
 from caseweave.dissemination.urgency import Member, Urgency, assess, rank
 from caseweave.intake.models import PersonRecord, Referral, ReferralMediaHash, Sighting
-from caseweave.linkage.alerts import agency_viewer, evidence_kinds
+from caseweave.linkage import evidence
+from caseweave.linkage.alerts import agency_viewer
 from caseweave.linkage.models import Link, Subject, SubjectMember
 from caseweave.media.models import MediaMatch
 from caseweave.operations.models import Agency, Operation
@@ -214,7 +215,9 @@ class _Batch:
             "persons": [self._person(r) for r in records],
             "referrals": [self._referral(self.referrals[i]) for i in own_referrals],
             "selectors": selector_entries(s for r in records for s in self.sightings.get(r.id, [])),
-            "linked_on": evidence_kinds(link for link in self.links if link.a_id in ids and link.b_id in ids),
+            "linked_on": evidence.kinds(
+                link.evidence for link in self.links if link.a_id in ids and link.b_id in ids
+            ),
             "media": {
                 "hashes_listed": sum(
                     count

@@ -23,7 +23,6 @@ from caseweave.access.policy import Viewer, visible
 from caseweave.db.base import utcnow
 from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
-from caseweave.linkage import evidence
 from caseweave.linkage.models import Alert, Link, Subject, SubjectMember
 from caseweave.operations.models import Agency
 
@@ -40,11 +39,6 @@ def agency_viewer(agency_id: int) -> Viewer:
 class AlertCounts:
     created: int = 0
     updated: int = 0
-
-
-def evidence_kinds(links: Iterable[Link]) -> list[str]:
-    """What matched, in words an investigator reads: selector types, or the model's strong parts."""
-    return evidence.kinds(link.evidence for link in links)
 
 
 _Within = tuple[int, int, str]  # a link between two records of one subject: a_id, b_id, its kind

@@ -20,5 +20,6 @@ def probable_match(contributions: Mapping[str, Any] | None) -> str:
 
 
 def kinds(labels: Iterable[str | None]) -> list[str]:
-    """The distinct labels, sorted (a link without one adds nothing)."""
+    """What matched, in words an investigator reads: the distinct labels of some links, sorted (a
+    link without one adds nothing)."""
     return sorted({text for text in labels if text})
