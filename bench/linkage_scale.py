@@ -227,7 +227,7 @@ PHASES: dict[str, tuple[str, ...]] = {
     "caseweave.linkage.service": ("correlate", "store_links", "scope_of", "recluster", "refresh_alerts"),
     "caseweave.linkage.probabilistic": ("store_links", "_linker"),
     # probabilistic imports these when it calls them: they are wrapped where they are defined
-    "caseweave.linkage.feature_cache": ("prepare_features",),
+    "caseweave.linkage.feature_cache": ("start_features", "FeatureWork.finish"),
     "caseweave.linkage.splink_engine": ("train", "predict", "_read"),
 }
 
@@ -259,8 +259,12 @@ def _time_phases() -> tuple[dict[str, float], list[str]]:
         module = importlib.import_module(module_name)
         short = module_name.rsplit(".", 1)[1]
         for name in names:
-            if hasattr(module, name):
-                setattr(module, name, timed(f"{short}.{name}", getattr(module, name)))
+            owner: Any = module
+            *path, attribute = name.split(".")  # "Class.method" wraps a method
+            for part in path:
+                owner = getattr(owner, part, None)
+            if hasattr(owner, attribute):
+                setattr(owner, attribute, timed(f"{short}.{name}", getattr(owner, attribute)))
     return spent, notes
 
 

@@ -5,6 +5,7 @@ run holds) is rebuilt or left aside."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import shutil
 from collections.abc import Iterator
@@ -24,8 +25,9 @@ from caseweave.db.runtime import Database
 from caseweave.demo.referrals import import_folder
 from caseweave.intake.models import PersonRecord
 from caseweave.intake.service import import_referral
-from caseweave.linkage import model_store
+from caseweave.linkage import feature_cache, model_store
 from caseweave.linkage.feature_cache import CACHE, cache_dir, cache_path, prepare_features
+from caseweave.linkage.feature_sql import counts
 from caseweave.linkage.features import load_features
 from caseweave.linkage.models import Link, Warninglist
 from caseweave.linkage.service import RunSummary, link_operation
@@ -304,3 +306,78 @@ def test_new_records_are_scored_against_their_candidates_as_against_everyone(op:
     between = {pair: weight for pair, weight in got.items() if not set(pair) <= set(new_ids)}
     assert len(expected) > 80
     assert between == expected
+
+
+def test_counts_added_up_after_many_appends_still_give_what_a_fresh_load_does(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """Appends add count rows instead of rewriting them; once those have doubled the table they
+    are added up again. Either way the features are a fresh load's, and a value four new records
+    share at once (limit 3) is left out of them."""
+    settings = settings.model_copy(
+        update={"linkage_cache_dir": str(tmp_path / "features"), "link_max_persons_per_value": 3}
+    )
+    world = build_world(db, settings, roles=())
+    import_rows(db, world.operation_id, "LEAD", "first.csv", [Row("a", username="greyheron")])
+    with db.transaction() as session:
+        assert _prepared(session, settings, world.operation_id)[0].startswith("built")
+    path = cache_path(settings, world.operation_id)
+    assert path is not None
+    compacted = [_meta(path)["counts_compacted"]]
+    for n in range(6):
+        import_rows(db, world.operation_id, "LEAD", f"more{n}.csv", [Row(f"m{n}", username=f"redkite{n}")])
+        with db.transaction() as session:
+            how, rows = _prepared(session, settings, world.operation_id)
+            assert how.startswith("appended 1")
+            assert rows == _fresh(session, settings, world.operation_id)
+        compacted.append(_meta(path)["counts_compacted"])
+    assert len(set(compacted)) > 1  # added up again at least once
+    shared = [
+        Row(f"s{n}", username=f"bluejay{n}", ip="81.2.69.9", at="2025-03-01T10:00:00Z") for n in range(4)
+    ]
+    import_rows(db, world.operation_id, "LEAD", "shared.csv", shared)
+    with db.transaction() as session:
+        how, rows = _prepared(session, settings, world.operation_id)
+        assert how == "appended 4"
+        assert rows == _fresh(session, settings, world.operation_id)
+        assert not any("81.2.69.9" in str(row) for row in rows)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{path}' AS {CACHE} (READ_ONLY)")
+    summed = con.execute(f"SELECT col, k, sum(n) FROM {CACHE}.counts GROUP BY ALL ORDER BY ALL").fetchall()
+    fresh_counts = con.execute(f"SELECT col, k, n FROM ({counts(CACHE + '.raw')}) ORDER BY ALL").fetchall()
+    con.close()
+    assert summed == fresh_counts
+
+
+def test_a_cache_that_fails_while_the_model_scores_gives_way_to_a_fresh_load(
+    op: Op, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The new records' features are merged into the file on the scoring thread; if the file fails
+    there (a full disk, say: faked), the run loads every record afresh and links as it would have."""
+    with op.db.transaction() as session:
+        op.link(session, full=True)
+    op.send_later()
+    with _rolled_back(op.db) as session:
+        expected = op.link(session, cached=False)
+        without = _links(session, op.id)
+
+    def full_disk(*args: Any) -> str:
+        raise duckdb.IOException("could not write: No space left on device")
+
+    monkeypatch.setattr(feature_cache._Store, "_append", full_disk)
+    with op.db.transaction() as session, caplog.at_level(logging.INFO, "caseweave.linkage"):
+        summary = op.link(session)
+        assert _links(session, op.id) == without
+    assert summary.probabilistic_links == expected.probabilistic_links > 0
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("rows, in memory (cache not used: could not write: No space left" in m for m in messages)
+    path = cache_path(op.settings, op.id)
+    assert path is not None and not path.exists()  # what it held can no longer be vouched for
+
+
+def _meta(path: Path) -> dict[str, Any]:
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{path}' AS {CACHE} (READ_ONLY)")
+    [(text,)] = con.execute(f"SELECT value FROM {CACHE}.meta").fetchall()
+    con.close()
+    return json.loads(text)  # type: ignore[no-any-return]

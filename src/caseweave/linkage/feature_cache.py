@@ -8,7 +8,11 @@ neither do their features, unless the code that derives them, the warning lists 
 change. The file holds:
 
   raw      each record's features as derived (features.SCHEMA), over-correlating values included;
-  counts   per array and value key, how many records hold it (an IP-day's key is its address);
+  counts   per array and value key, how many records hold it (an IP-day's key is its address),
+           as rows to add up: an append adds rows instead of updating them in place, which
+           would have DuckDB rewrite much of the table at each commit (they are added up again
+           once appends have doubled the table);
+  over_limit  the keys more than `link_max_persons_per_value` records hold;
   records  what the model reads (linkage.feature_sql): raw with values held by more than
            `link_max_persons_per_value` records left out, block tokens, first e-mail / handle / IP;
   meta     what it was built from (a fingerprint) and how far (the watermark).
@@ -36,14 +40,16 @@ import inspect
 import json
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -61,10 +67,11 @@ from caseweave.linkage.features import (
 from caseweave.linkage.models import Warninglist, WarninglistEntry
 from caseweave.operations.models import Operation
 
-FORMAT = "caseweave.features/1"
+FORMAT = "caseweave.features/2"
 CACHE = "fc"  # the attached file's name in the run's DuckDB connection
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,31 @@ def prepare_features(
     """Make `table` in con hold the operation's features (as features.load_features builds them):
     a view on the operation's cache file, brought up to date first (rebuilt from SQL when `rebuild`,
     as a full run does), or an in-memory table."""
+    work = start_features(con, table, session, settings, operation_id, excluded=excluded, rebuild=rebuild)
+    prepared = work.finish_or_in_memory()
+    work.checkpoint()
+    return prepared
+
+
+class CacheFailed(Exception):
+    """The cache file failed while new records were merged into it; it was removed."""
+
+
+def start_features(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    session: Session,
+    settings: Settings,
+    operation_id: int,
+    *,
+    excluded: Excluded,
+    rebuild: bool = False,
+) -> FeatureWork:
+    """prepare_features in two steps. This one does what needs the session: the checks, a rebuild,
+    and reading the records to append. `finish()` of what it returns merges those into the file,
+    DuckDB work without the session, so another thread can do it while this one uses the session;
+    if the file fails there, it raises CacheFailed and `in_memory()` (with the session) builds the
+    table instead."""
     store = _Store(
         session,
         operation_id,
@@ -115,22 +147,71 @@ def prepare_features(
         margin=timedelta(hours=settings.link_ip_tolerance_hours / 2),
     )
     path = cache_path(settings, operation_id)
-    reason = "no cache folder"
-    if path is not None:
+    work = FeatureWork(con, table, store, path)
+    if path is None:
+        work.done = work.in_memory("no cache folder")
+        return work
+    try:
+        work.merge = _refreshed(con, path, store, rebuild=rebuild)
+    except (OSError, duckdb.Error) as error:  # held by another run, damaged, disk full …
+        work.done = work.in_memory(_not_used(path, error))
+    return work
+
+
+class FeatureWork:
+    """What start_features left to do: merging into the cache file, or nothing (`done`)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, store: _Store, path: Path | None) -> None:
+        self.con, self.table, self.store, self.path = con, table, store, path
+        self.merge: Callable[[], str] = lambda: "unchanged"
+        self.done: Prepared | None = None
+        self.failed: str | None = None  # why the file failed in the merge
+        self.merged = False  # the table is a view on the file
+
+    def finish(self) -> Prepared:
+        """The merge done (once); CacheFailed if the file failed (then and on every later call)."""
+        if self.done is None:
+            if self.failed is not None:
+                raise CacheFailed(self.failed)
+            try:
+                how = self.merge()
+            except (OSError, duckdb.Error) as error:
+                self.failed = _not_used(self.path, error)
+                raise CacheFailed(self.failed) from error
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {self.table} AS SELECT * FROM {CACHE}.records")
+            self.done, self.merged = Prepared(self.store.count(self.con, CACHE), how), True
+        return self.done
+
+    def finish_or_in_memory(self) -> Prepared:
+        """finish(), or if the file failed, the table built in memory (with the session)."""
         try:
-            how = _refreshed(con, path, store, rebuild=rebuild)
-        except (OSError, duckdb.Error) as error:  # held by another run, damaged, disk full …
-            reason = f"cache not used: {str(error).splitlines()[0]}"
-            log.warning("feature cache %s: %s", path, reason)
-        else:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {CACHE}.records")
-            return Prepared(store.count(con, CACHE), how)
-    return Prepared(_build_in_memory(con, table, store), f"in memory ({reason})")
+            return self.finish()
+        except CacheFailed as error:
+            self.done = self.in_memory(str(error))
+            return self.done
+
+    def in_memory(self, reason: str) -> Prepared:
+        return Prepared(_build_in_memory(self.con, self.table, self.store), f"in memory ({reason})")
+
+    def checkpoint(self) -> None:
+        """Write what was committed from the write-ahead log into the cache file (DuckDB alone: a
+        caller may do it on another thread while it stores links; closing would do it too)."""
+        if self.merged:
+            self.con.execute(f"CHECKPOINT {CACHE}")
 
 
-def _refreshed(con: duckdb.DuckDBPyConnection, path: Path, store: _Store, *, rebuild: bool) -> str:
-    """Attach the operation's file and bring it up to date; a file to rebuild (or a damaged one)
-    is started again, so that it never keeps the space of what it held before."""
+def _not_used(path: Path | None, error: BaseException) -> str:
+    reason = f"cache not used: {str(error).splitlines()[0]}"
+    log.warning("feature cache %s: %s", path, reason)
+    return reason
+
+
+def _refreshed(
+    con: duckdb.DuckDBPyConnection, path: Path, store: _Store, *, rebuild: bool
+) -> Callable[[], str]:
+    """Attach the operation's file and check it; rebuild it now, or read the records to append and
+    return the merge. A file to rebuild (or a damaged one) is started again, so that it never keeps
+    the space of what it held before; one that fails later is removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     quoted = str(path).replace("'", "''")
     try:
@@ -141,20 +222,30 @@ def _refreshed(con: duckdb.DuckDBPyConnection, path: Path, store: _Store, *, reb
             raise  # another run holds it
         log.warning("feature cache %s is unreadable (%s): started again", path, error)
         reason = "the file could not be read"
-    try:
-        if reason is not None:
-            if any(
-                row[0] == CACHE
-                for row in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
-            ):
-                con.execute(f"DETACH {CACHE}")
-            _remove(path)
-            con.execute(f"ATTACH '{quoted}' AS {CACHE}")
-        return store.refresh(con, CACHE, reason)
-    except duckdb.Error:
-        con.execute(f"DETACH DATABASE IF EXISTS {CACHE}")
-        _remove(path)  # what it holds can no longer be vouched for
-        raise
+
+    def removed_on_failure(work: Callable[[], T]) -> T:
+        try:
+            return work()
+        except duckdb.Error:
+            con.execute(f"DETACH DATABASE IF EXISTS {CACHE}")
+            _remove(path)  # what it holds can no longer be vouched for
+            raise
+
+    if reason is None:
+        merge = removed_on_failure(lambda: store.read_new(con, CACHE))
+        return lambda: removed_on_failure(merge)
+
+    def started_again() -> str:
+        if any(
+            row[0] == CACHE for row in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+        ):
+            con.execute(f"DETACH {CACHE}")
+        _remove(path)
+        con.execute(f"ATTACH '{quoted}' AS {CACHE}")
+        return store.rebuild(con, CACHE, reason)
+
+    how = removed_on_failure(started_again)
+    return lambda: how
 
 
 def _remove(path: Path) -> None:
@@ -227,32 +318,71 @@ class _Store:
             con.execute(f"INSERT INTO {db}.raw SELECT * FROM _features_chunk")
         con.unregister("_features_chunk")
         con.execute(f"CREATE OR REPLACE TABLE {db}.counts AS {feature_sql.counts(db + '.raw')}")
+        over = feature_sql.over_limit(f"{db}.counts", self.max_records)
+        con.execute(f"CREATE OR REPLACE TABLE {db}.over_limit AS {over}")
         con.execute(
             f"CREATE OR REPLACE TABLE {db}.records AS "
-            f"SELECT * FROM ({feature_sql.filtered(db + '.raw', db + '.counts', self.max_records)}) "
+            f"SELECT * FROM ({feature_sql.filtered(db + '.raw', db + '.over_limit')}) "
             "ORDER BY unique_id"
         )
         return self.count(con, db)
 
-    def refresh(self, con: duckdb.DuckDBPyConnection, db: str, reason: str | None) -> str:
-        """Append the records stored since the cache was made (reason None), or build it; what
-        was done."""
-        meta = _read_meta(con, db)
+    def rebuild(self, con: duckdb.DuckDBPyConnection, db: str, reason: str) -> str:
+        """Build every table afresh from SQL; what was done."""
         con.execute("BEGIN TRANSACTION")
         try:
-            if reason is None and meta is not None:
-                how = self._append(con, db, meta)
-            else:
-                self.build(con, db)
-                how = f"built ({reason or 'no cache'})"
-            watermark = self._watermark(con, db)
-            _write_meta(con, db, {"format": FORMAT, "fingerprint": self.fingerprint, **watermark})
-            con.execute("COMMIT")
+            self.build(con, db)
+            mark = self._sql_watermark(self._max_id(con, db))
+            self._commit(con, db, mark, compacted=None)
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        con.execute(f"CHECKPOINT {db}")
-        return how
+        return f"built ({reason})"
+
+    def read_new(self, con: duckdb.DuckDBPyConnection, db: str) -> Callable[[], str]:
+        """Derive the records stored since the cache was made (with the session, here) and return
+        their merge into the file (DuckDB alone)."""
+        meta = _read_meta(con, db)
+        assert meta is not None  # stale() said the file is current
+        new = list(self._stream(int(meta["max_id"])))
+        top = max((int(pa.compute.max(chunk["unique_id"]).as_py() or 0) for chunk in new), default=0)
+        mark = self._sql_watermark(max(int(meta["max_id"]), top))
+        self.fingerprint  # noqa: B018 -- worked out now: it reads the session
+
+        def merge() -> str:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                how = self._append(con, db, meta, new)
+                self._commit(con, db, mark, compacted=int(meta["counts_compacted"]))
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return how
+
+        return merge
+
+    def _commit(
+        self, con: duckdb.DuckDBPyConnection, db: str, sql_mark: dict[str, Any], *, compacted: int | None
+    ) -> None:
+        """Write the meta table and commit. `compacted`: the counts' rows when they were last added
+        up (None: just built); once appends have doubled them, they are added up again."""
+        rows = _scalar(con, f"SELECT count(*) FROM {db}.counts")
+        if compacted is not None and rows > 2 * compacted:
+            con.execute(
+                f"CREATE OR REPLACE TABLE {db}.counts AS "
+                f"SELECT col, k, sum(n) AS n FROM {db}.counts GROUP BY col, k"
+            )
+            compacted = None
+        if compacted is None:
+            compacted = _scalar(con, f"SELECT count(*) FROM {db}.counts")
+        [row] = con.execute(f"SELECT count(*), coalesce(sum(unique_id), 0) FROM {db}.raw").fetchall()
+        persons, id_sum = (int(value) for value in row)
+        meta = {"format": FORMAT, "fingerprint": self.fingerprint, "persons": persons, "id_sum": id_sum}
+        _write_meta(con, db, {**meta, **sql_mark, "counts_compacted": compacted})
+        con.execute("COMMIT")  # written to the file by FeatureWork.checkpoint, or on closing
+
+    def _max_id(self, con: duckdb.DuckDBPyConnection, db: str) -> int:
+        return _scalar(con, f"SELECT coalesce(max(unique_id), 0) FROM {db}.raw")
 
     def stale(self, con: duckdb.DuckDBPyConnection, db: str) -> str | None:
         """Why the cache in `db` cannot be appended to, or None."""
@@ -284,11 +414,13 @@ class _Store:
             return "sightings added to stored records"
         return None
 
-    def _append(self, con: duckdb.DuckDBPyConnection, db: str, meta: dict[str, Any]) -> str:
-        """Derive the records above the watermark and merge them in."""
+    def _append(
+        self, con: duckdb.DuckDBPyConnection, db: str, meta: dict[str, Any], new_rows: list[Any]
+    ) -> str:
+        """Merge in the records derived above the watermark."""
         con.register("_features_chunk", to_arrow([]))
         con.execute("CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM _features_chunk")
-        for chunk in self._stream(int(meta["max_id"])):
+        for chunk in new_rows:
             con.register("_features_chunk", chunk)
             con.execute("INSERT INTO _new SELECT * FROM _features_chunk")
         con.unregister("_features_chunk")
@@ -297,10 +429,12 @@ class _Store:
             con.execute("DROP TABLE _new")
             return "unchanged"
         limit = int(self.max_records)
-        # the new records' counts beside the stored ones (one pass over the stored counts)
+        # the new records' counts beside the stored ones (their rows added up, for these keys only)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _delta AS SELECT d.*, c.n AS before "
-            f"FROM ({feature_sql.counts('_new')}) d LEFT JOIN {db}.counts c ON c.col = d.col AND c.k = d.k"
+            f"CREATE OR REPLACE TEMP TABLE _delta AS WITH d AS ({feature_sql.counts('_new')}) "
+            "SELECT d.*, coalesce(c.n, 0) AS before FROM d LEFT JOIN ("
+            f"  SELECT col, k, sum(n) AS n FROM {db}.counts SEMI JOIN d USING (col, k) GROUP BY col, k"
+            ") c ON c.col = d.col AND c.k = d.k"
         )
         # keys held by at most `limit` records until now and by more with the new ones: the stored
         # records holding them lose those values (and blocking on them)
@@ -308,11 +442,8 @@ class _Store:
             "CREATE OR REPLACE TEMP TABLE _crossed AS SELECT col, k FROM _delta "
             f"WHERE before <= {limit} AND before + n > {limit}"
         )
-        con.execute(
-            f"UPDATE {db}.counts SET n = {db}.counts.n + d.n FROM _delta d "
-            f"WHERE d.before IS NOT NULL AND {db}.counts.col = d.col AND {db}.counts.k = d.k"
-        )
-        con.execute(f"INSERT INTO {db}.counts SELECT col, k, n FROM _delta WHERE before IS NULL")
+        con.execute(f"INSERT INTO {db}.counts SELECT col, k, n FROM _delta")
+        con.execute(f"INSERT INTO {db}.over_limit SELECT col, k FROM _crossed")
         con.execute(f"INSERT INTO {db}.raw SELECT * FROM _new")
         crossed = con.execute("SELECT col, list(k) FROM _crossed GROUP BY col").fetchall()
         con.execute("CREATE OR REPLACE TEMP TABLE _redo AS SELECT unique_id FROM _new")
@@ -327,24 +458,19 @@ class _Store:
             )
         con.execute(f"DELETE FROM {db}.records WHERE unique_id IN (SELECT unique_id FROM _redo)")
         source = f"(SELECT * FROM {db}.raw WHERE unique_id IN (SELECT unique_id FROM _redo))"
-        con.execute(f"INSERT INTO {db}.records {feature_sql.filtered(source, db + '.counts', limit)}")
+        con.execute(f"INSERT INTO {db}.records {feature_sql.filtered(source, db + '.over_limit')}")
         redone = _scalar(con, "SELECT count(DISTINCT unique_id) FROM _redo")
         for name in ("_new", "_delta", "_crossed", "_redo"):
             con.execute(f"DROP TABLE {name}")
         stored_again = redone - new
         return f"appended {new}" + (f", {stored_again} stored records rebuilt" if stored_again else "")
 
-    def _watermark(self, con: duckdb.DuckDBPyConnection, db: str) -> dict[str, Any]:
-        [row] = con.execute(
-            f"SELECT count(*), coalesce(sum(unique_id), 0), coalesce(max(unique_id), 0) FROM {db}.raw"
-        ).fetchall()
-        persons, id_sum, max_id = (int(value) for value in row)
+    def _sql_watermark(self, max_id: int) -> dict[str, Any]:
+        """The watermark's facts from SQL, for a file whose highest record id is max_id."""
         max_sighting = self.session.scalar(
             select(func.max(Sighting.id)).where(Sighting.operation_id == self.operation_id)
         )
         return {
-            "persons": persons,
-            "id_sum": id_sum,
             "max_id": max_id,
             "top_created": _created(self.session, max_id),
             "max_sighting_id": int(max_sighting or 0),
@@ -413,7 +539,7 @@ def _read_meta(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, Any] | None
             "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [db]
         ).fetchall()
     }
-    if not {"meta", "raw", "counts", "records"} <= tables:
+    if not {"meta", "raw", "counts", "over_limit", "records"} <= tables:
         return None
     rows = con.execute(f"SELECT value FROM {db}.meta").fetchall()
     if not rows:

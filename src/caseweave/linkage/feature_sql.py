@@ -34,12 +34,16 @@ def counts(source: str) -> str:
     return f"SELECT col, k, count(DISTINCT unique_id) AS n FROM ({flat(source)}) GROUP BY col, k"
 
 
-def filtered(source: str, counts_table: str, max_records: int) -> str:
-    """The rows of `source` as the model reads them: a value whose key more than max_records
-    records hold is left out of its array, of the block tokens and of the firsts (NULL where none
+def over_limit(counts_table: str, max_records: int) -> str:
+    """(col, k): the keys more than max_records records hold."""
+    return f"SELECT col, k FROM {counts_table} WHERE n > {int(max_records)}"
+
+
+def filtered(source: str, over: str) -> str:
+    """The rows of `source` as the model reads them: a value whose key is in the table `over`
+    (over_limit) is left out of its array, of the block tokens and of the firsts (NULL where none
     is left, as a missing field). Most records hold no such value: their rows are made from their
     own arrays; only the others are taken apart value by value and put together again."""
-    over = f"(SELECT col, k FROM {counts_table} WHERE n > {int(max_records)})"
     plain_tokens = ", ".join(
         f"coalesce(list_transform(f.{c}, lambda v: '{t}:' || v), [])" for c, t in _TOKEN_TAGS.items()
     )

@@ -32,6 +32,8 @@ from caseweave.linkage.models import Link
 from caseweave.linkage.warninglists import build_matcher
 
 if TYPE_CHECKING:
+    from caseweave.linkage.feature_cache import FeatureWork, Prepared
+    from caseweave.linkage.model_store import StoredModel
     from caseweave.linkage.splink_engine import Engine, ScoredPair
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,14 @@ _CHUNK = 500
 class Prediction:
     links: int  # probabilistic links stored in this run
     note: str | None = None  # what happened to the model: trained, loaded, retrained because …
+    # those links (a_id, b_id, match weight), which replaced the run's records' earlier ones; None
+    # if the run replaced none (the model was skipped)
+    pairs: tuple[tuple[int, int, float], ...] | None = None
+
+    @property
+    def linked(self) -> set[int]:
+        """The records the links join."""
+        return {record for a_id, b_id, _ in self.pairs or () for record in (a_id, b_id)}
 
 
 NO_PREDICTION = Prediction(0, "probabilistic linkage not run")
@@ -79,12 +89,13 @@ def predict_links(
         return Prediction(0, "probabilistic linkage: no new person records")
     # imported here: most commands never score pairs, and Splink, DuckDB and pyarrow cost ~200 ms
     # at start-up
-    from caseweave.linkage.feature_cache import prepare_features
+    from caseweave.linkage.feature_cache import start_features
     from caseweave.linkage.splink_engine import RECORDS, NotTrainable, open_engine, predict
 
     matcher = build_matcher(session)
+    threshold = settings.link_match_weight_threshold
     with open_engine(engine) as run:
-        prepared = prepare_features(
+        features = start_features(
             run.con,
             RECORDS,
             session,
@@ -92,20 +103,67 @@ def predict_links(
             operation_id,
             excluded=lambda selector_type, value: matcher.match(selector_type, value) is not None,
         )  # a full run too keeps a cache its checks vouch for: stored records never change
-        log.info("features of operation %s: %s rows, %s", operation_id, prepared.records, prepared.how)
-        try:
-            linker, note = _linker(session, operation_id, run, records, retrain=retrain or new_ids is None)
-        except NotTrainable as error:
-            alongside()
-            return Prediction(0, f"probabilistic linkage skipped: {error}")
+        stored = None if retrain or new_ids is None else _stored_model(session, operation_id, run)
         # leaving the pool waits for the scoring thread, also when `alongside` raises
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="caseweave-scoring") as pool:
-            scoring = pool.submit(
-                predict, run, linker, new_ids, threshold=settings.link_match_weight_threshold
-            )
+            if stored is not None:  # new records' features are merged on the scoring thread too
+                scoring = pool.submit(
+                    _merge_and_score, run, operation_id, features, stored, new_ids, threshold
+                )
+                note = f"loaded model {stored.id} ({stored.engine}, trained on {stored.records} records)"
+            else:
+                _log_features(operation_id, features.finish_or_in_memory())
+                try:
+                    linker, note = _linker(
+                        session, operation_id, run, records, retrain=retrain or new_ids is None
+                    )
+                except NotTrainable as error:
+                    alongside()
+                    return Prediction(0, f"probabilistic linkage skipped: {error}")
+                scoring = pool.submit(predict, run, linker, new_ids, threshold=threshold)
             alongside()
             pairs = scoring.result()
-    return Prediction(store_links(session, operation_id, run_id, pairs, new_ids), note)
+            if pairs is None:  # the cache file or the stored model failed there: again, with the session
+                _log_features(operation_id, features.finish_or_in_memory())
+                linker, note = _linker(session, operation_id, run, records, retrain=False)
+                pairs = predict(run, linker, new_ids, threshold=threshold)
+            written = pool.submit(features.checkpoint)  # while the links are stored
+            stored_links = store_links(session, operation_id, run_id, pairs, new_ids)
+            written.result()
+    return Prediction(stored_links, note, tuple((p.a_id, p.b_id, p.match_weight) for p in pairs))
+
+
+def _stored_model(session: Session, operation_id: int, run: Engine) -> StoredModel | None:
+    """The operation's stored model, if there is one and it loads (_linker says why not)."""
+    row = model_store.latest(session, operation_id)
+    try:
+        return None if row is None else model_store.load(row, run.dialect)
+    except Exception:  # _linker retrains and says why
+        return None
+
+
+def _merge_and_score(
+    run: Engine,
+    operation_id: int,
+    features: FeatureWork,
+    stored: StoredModel,
+    new_ids: Sequence[int] | None,
+    threshold: float,
+) -> list[ScoredPair] | None:
+    """On the scoring thread: the features merged and the new records scored with the stored
+    model; None if the cache file or the model fails (the caller goes on with the session)."""
+    from caseweave.linkage.splink_engine import predict, scoring_linker
+
+    try:
+        _log_features(operation_id, features.finish())
+        linker = scoring_linker(run, stored.model, run.frame())
+    except Exception:  # CacheFailed, or damaged settings (Splink raises many unrelated error types)
+        return None
+    return predict(run, linker, new_ids, threshold=threshold)
+
+
+def _log_features(operation_id: int, prepared: Prepared) -> None:
+    log.info("features of operation %s: %s rows, %s", operation_id, prepared.records, prepared.how)
 
 
 def _linker(

@@ -27,7 +27,7 @@ from caseweave.db.bulk import refresh_statistics
 from caseweave.db.gc_pause import fewer_collections
 from caseweave.errors import Forbidden
 from caseweave.intake.models import PersonRecord
-from caseweave.linkage import probabilistic
+from caseweave.linkage import cluster_inputs, probabilistic
 from caseweave.linkage.alerts import refresh_alerts
 from caseweave.linkage.clustering import Conflict
 from caseweave.linkage.correlation import CorrelationResult, OverCorrelating, correlate, store_links
@@ -133,6 +133,8 @@ def _run(
     session.flush()
     records = None if full else list(seeds) if seeds is not None else _unlinked(session, operation_id)
     exact: list[tuple[CorrelationResult, int]] = []  # the result and the selector links stored
+    # the scope before the model's links, and what clustering reads of it, if worked out meanwhile
+    scoped: list[tuple[list[int], cluster_inputs.Inputs]] = []
 
     def correlate_exactly() -> None:
         begun = time.perf_counter()
@@ -146,6 +148,9 @@ def _run(
         )
         exact.append((result, store_links(session, run.id, result)))
         seconds["correlation"] = round(time.perf_counter() - begun, 3)
+        if use_model and records is not None:  # while the model still scores: the scope so far
+            known = scope_of(session, operation_id, records)
+            scoped.append((known, cluster_inputs.read(session, known)))
 
     predicted = probabilistic.NO_PREDICTION
     if use_model:  # exact correlation runs while the model scores: "model" includes its time
@@ -169,8 +174,21 @@ def _run(
             predicted = probabilistic.Prediction(0, "not used: earlier probabilistic links were removed")
     [(correlation, selector_links)] = exact
     took("model")
-    scope = scope_of(session, operation_id, records)
-    outcome = recluster(session, run, scope, evidence_rules(settings), seeds=records)
+    inputs = None
+    if scoped:  # only the records the model's new links reach can widen it
+        known, inputs = scoped[0]
+        scope = scope_of(session, operation_id, predicted.linked, closed=known)
+    else:
+        scope = scope_of(session, operation_id, records)
+    outcome = recluster(
+        session,
+        run,
+        scope,
+        evidence_rules(settings),
+        seeds=records,
+        inputs=inputs,
+        model_links=predicted.pairs,
+    )
     if len(scope) >= BULK_SCOPE:
         refresh_statistics(session, [m.__tablename__ for m in (Link, Subject, SubjectMember, Alert)])
     took("clustering")

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from caseweave.db.base import utcnow
 from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
+from caseweave.linkage import cluster_inputs
 from caseweave.linkage.clustering import Conflict, Edge, JudgedPair, Refusal, cluster
-from caseweave.linkage.models import Alert, Judgement, Link, LinkageRun, Subject, SubjectEvent, SubjectMember
+from caseweave.linkage.models import Alert, Link, LinkageRun, Subject, SubjectEvent, SubjectMember
 from caseweave.linkage.stable_ids import LineageEvent, assign
 
 BATCH = 5000  # ids per IN list and rows per insert
@@ -47,12 +48,19 @@ class ClusterOutcome:
     conflicts: list[Conflict] = field(default_factory=list)
 
 
-def scope_of(session: Session, operation_id: int, seeds: Iterable[int] | None) -> list[int]:
-    """Seeds, the records linked to them, and all members of their subjects (None: the operation)."""
+def scope_of(
+    session: Session, operation_id: int, seeds: Iterable[int] | None, *, closed: Collection[int] = ()
+) -> list[int]:
+    """Seeds, the records linked to them, and all members of their subjects (None: the operation).
+
+    `closed`: records already known to form such a scope (all their links and subjects lead
+    inside it), as before the seeds' newest links were stored; the walk starts from the seeds
+    outside it."""
     if seeds is None:
         return list(session.scalars(select(PersonRecord.id).where(PersonRecord.operation_id == operation_id)))
-    records = set(seeds)
-    frontier = set(records)
+    records = set(closed)
+    frontier = set(seeds) - records
+    records |= frontier
     while frontier:
         batch = list(frontier)
         linked: set[int] = set()
@@ -78,8 +86,12 @@ def recluster(
     records: Sequence[int],
     rules: EvidenceRules,
     seeds: Collection[int] | None = None,
+    inputs: cluster_inputs.Inputs | None = None,
+    model_links: Iterable[tuple[int, int, float]] | None = None,
 ) -> ClusterOutcome:
-    """Cluster `records` (a closed scope) and store subjects, members and lineage events.
+    """Cluster `records` (a closed scope) and store subjects, members and lineage events. `inputs`:
+    what cluster_inputs read for part of the scope before the seeds' probabilistic links were
+    replaced by `model_links`, if the caller read it meanwhile.
 
     Only what changed is written: members that moved, subjects that were created, grew, shrank or
     retired. touched_subjects (whose alerts to refresh) are those with an event and, since only
@@ -87,10 +99,14 @@ def recluster(
     outcome = ClusterOutcome(scope=len(records))
     if not records:
         return outcome
-    edges, judged = _evidence(session, records, rules)
+    if inputs is None:
+        inputs = cluster_inputs.read(session, records)
+    else:
+        inputs = cluster_inputs.widened(session, inputs, records, seeds or (), model_links)
+    edges, judged = _evidence(inputs, rules)
     clustering = cluster(records, edges, judged)
     outcome.refused, outcome.conflicts = clustering.refused, clustering.conflicts
-    previous, ages = _previous(session, records)
+    previous, ages = inputs.previous, inputs.ages
     pending = _Pending()
     assignment = assign(previous, ages, clustering.clusters, pending)
     now = utcnow()
@@ -136,59 +152,27 @@ def recluster(
     return outcome
 
 
-def _evidence(
-    session: Session, records: Sequence[int], rules: EvidenceRules
-) -> tuple[list[Edge], list[JudgedPair]]:
-    inside = set(records)
+def _evidence(inputs: cluster_inputs.Inputs, rules: EvidenceRules) -> tuple[list[Edge], list[JudgedPair]]:
+    inside = inputs.scope
     edges: list[Edge] = []
-    judged: list[JudgedPair] = []
     shared_ips: dict[tuple[int, int], set[str]] = {}
-    for part in chunks(records, BATCH):
-        for link in session.execute(
-            select(
-                Link.a_id,
-                Link.b_id,
-                Link.kind,
-                Link.selector_type,
-                Link.value,
-                Link.gap_seconds,
-                Link.match_weight,
-            ).where(Link.a_id.in_(part))
-        ):
-            if link.b_id not in inside:
-                continue
-            if link.kind == "probabilistic":
-                if link.match_weight is not None and link.match_weight >= rules.threshold:
-                    edges.append(Edge(link.a_id, link.b_id, link.match_weight, "probabilistic"))
-            elif link.selector_type in rules.selectors:
-                edges.append(Edge(link.a_id, link.b_id, SELECTOR_STRENGTH, "selector"))
-            elif link.selector_type == "ip" and not link.gap_seconds and link.value:
-                shared_ips.setdefault((link.a_id, link.b_id), set()).add(link.value)
-        for judgement in session.scalars(
-            select(Judgement).where(Judgement.a_id.in_(part), Judgement.active.is_(True))
-        ):
-            if judgement.b_id in inside:
-                judged.append(JudgedPair(judgement.a_id, judgement.b_id, judgement.verdict, judgement.id))  # type: ignore[arg-type]
+    for link in inputs.links.values():
+        if link.a_id not in inside or link.b_id not in inside:
+            continue
+        if link.kind == "probabilistic":
+            if link.match_weight is not None and link.match_weight >= rules.threshold:
+                edges.append(Edge(link.a_id, link.b_id, link.match_weight, "probabilistic"))
+        elif link.selector_type in rules.selectors:
+            edges.append(Edge(link.a_id, link.b_id, SELECTOR_STRENGTH, "selector"))
+        elif link.selector_type == "ip" and not link.gap_seconds and link.value:
+            shared_ips.setdefault((link.a_id, link.b_id), set()).add(link.value)
     edges.extend(
         Edge(a, b, SELECTOR_STRENGTH, "selector")
         for (a, b), values in shared_ips.items()
         if len(values) >= rules.min_shared_ips
     )
+    judged = [pair for pair in inputs.judged.values() if pair.a in inside and pair.b in inside]
     return edges, judged
-
-
-def _previous(session: Session, records: Sequence[int]) -> tuple[dict[int, str], dict[str, int]]:
-    previous: dict[int, str] = {}
-    ages: dict[str, int] = {}
-    for part in chunks(records, BATCH):
-        for record_id, public_id, subject_id in session.execute(
-            select(SubjectMember.person_record_id, Subject.public_id, Subject.id)
-            .join(Subject, Subject.id == SubjectMember.subject_id)
-            .where(SubjectMember.person_record_id.in_(part))
-        ):
-            previous[record_id] = public_id
-            ages[public_id] = subject_id
-    return previous, ages
 
 
 class _Pending:

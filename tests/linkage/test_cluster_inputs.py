@@ -1,0 +1,77 @@
+"""An incremental run reads what clustering needs of the scope it knows while the model scores,
+and afterwards only what the model's links changed: together exactly what a fresh read gives."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseweave.actor import Actor
+from caseweave.config import Settings
+from caseweave.db.runtime import Database
+from caseweave.demo.referrals import import_folder
+from caseweave.linkage import cluster_inputs
+from caseweave.linkage.cluster_inputs import Inputs
+from caseweave.linkage.models import Link
+from caseweave.linkage.service import link_operation
+from caseweave.operations.models import Operation
+from caseweave.synth import write_operation
+from tests.support.roundtrip import demo_operation
+
+
+def _as_read(inputs: Inputs) -> tuple[Any, ...]:
+    links = sorted(
+        (
+            row.a_id,
+            row.b_id,
+            row.kind,
+            row.selector_type,
+            row.value,
+            row.gap_seconds,
+            round(row.match_weight or 0, 6),
+        )
+        for row in inputs.links.values()
+        if row.a_id in inputs.scope and row.b_id in inputs.scope
+    )
+    return inputs.scope, links, sorted(inputs.judged.values()), inputs.previous, inputs.ages
+
+
+def test_inputs_widened_after_the_model_equal_a_fresh_read(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_operation(tmp_path / "first", subjects=50, countries=5, seed=9)
+    (tmp_path / "later").mkdir()
+    for name in sorted(p.name for p in (tmp_path / "first").iterdir())[-3:]:
+        shutil.move(tmp_path / "first" / name, tmp_path / "later" / name)
+    settings = settings.model_copy(update={"linkage_cache_dir": str(tmp_path / "features")})
+    with db.transaction() as session:
+        operation = demo_operation(session)
+        import_folder(session, Actor.cli(), operation, tmp_path / "first", lambda name: None)
+        link_operation(session, Actor.cli(), settings, operation.id, full=True)
+        operation_id = operation.id
+    compared: list[int] = []
+    widened = cluster_inputs.widened
+
+    def checked(session: Session, inputs: Inputs, records: Any, seeds: Any, model_links: Any) -> Inputs:
+        records = list(records)
+        result = widened(session, inputs, records, seeds, model_links)
+        assert model_links is not None and len(model_links) > 0
+        assert _as_read(result) == _as_read(cluster_inputs.read(session, records))
+        compared.append(len(records))
+        return result
+
+    monkeypatch.setattr(cluster_inputs, "widened", checked)
+    with db.transaction() as session:
+        stored = session.get(Operation, operation_id)
+        assert stored is not None
+        import_folder(session, Actor.cli(), stored, tmp_path / "later", lambda name: None)
+        link_operation(session, Actor.cli(), settings, operation_id)
+        # records linked before, linked again (as after a judgement): their model links are replaced
+        again = list(session.scalars(select(Link.a_id).where(Link.kind == "probabilistic").limit(20)))
+        link_operation(session, Actor.cli(), settings, operation_id, seeds=again)
+    assert len(compared) == 2
