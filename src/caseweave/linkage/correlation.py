@@ -96,10 +96,12 @@ def correlate(
     """Selector links between the given person records (None: all) and every record of the operation."""
     given = None if person_record_ids is None else frozenset(person_record_ids)
     result = CorrelationResult(operation_id, given)
+    read: dict[tuple[str, str], list[SightingWindow]] | None = None
     if given is None:
         counts = _shared_in_operation(session, operation_id)
-    else:
-        counts = _counts(session, operation_id, _values_of(session, operation_id, given))
+    else:  # a few values: their sightings read once, and their holders counted from them
+        read = dict(_rows(session, operation_id, _values_of(session, operation_id, given)))
+        counts = {key: len({sighting.person for sighting in rows}) for key, rows in read.items()}
     candidates: dict[str, set[str]] = defaultdict(set)
     for (selector_type, value), persons in counts.items():
         if persons < 2:
@@ -112,7 +114,13 @@ def correlate(
         else:
             candidates[selector_type].add(value)
     limit = tolerance.total_seconds()
-    for (selector_type, value), rows in _rows(session, operation_id, candidates):
+    if read is None:
+        found = _rows(session, operation_id, candidates)
+    else:
+        found = (
+            ((kind, value), read[(kind, value)]) for kind, values in candidates.items() for value in values
+        )
+    for (selector_type, value), rows in found:
         result.links.extend(_links(selector_type, value, rows, given, limit))
     result.links.sort()
     result.over_correlating.sort()
@@ -163,27 +171,10 @@ def _values_of(session: Session, operation_id: int, given: frozenset[int]) -> di
     return values
 
 
-def _counts(session: Session, operation_id: int, values: dict[str, set[str]]) -> dict[tuple[str, str], int]:
-    """Distinct person records holding each value in the operation (through the selector index)."""
-    counts: dict[tuple[str, str], int] = {}
-    for selector_type, held in values.items():
-        for chunk in chunks(sorted(held), _CHUNK):
-            query = (
-                select(Sighting.value, func.count(distinct(Sighting.person_record_id)))
-                .where(
-                    _held(operation_id), Sighting.selector_type == selector_type, Sighting.value.in_(chunk)
-                )
-                .group_by(Sighting.value)
-            )
-            for value, persons in session.execute(query):
-                counts[(selector_type, value)] = persons
-    return counts
-
-
 def _rows(
-    session: Session, operation_id: int, candidates: dict[str, set[str]]
+    session: Session, operation_id: int, values: dict[str, set[str]]
 ) -> Iterator[tuple[tuple[str, str], list[SightingWindow]]]:
-    """The sightings of each candidate value, grouped by value. Only an IP link needs the window,
+    """The sightings of each value, grouped by value. Only an IP link needs the window,
     flags and proxy mark: other values are read without them (no times or JSON to convert)."""
     window = (
         raw(Sighting.observed_from),
@@ -191,10 +182,10 @@ def _rows(
         raw(Sighting.flags),
         Sighting.possible_proxy,
     )
-    for selector_type, values in sorted(candidates.items()):
+    for selector_type, held in sorted(values.items()):
         ip = selector_type == "ip"
         columns = (Sighting.id, Sighting.person_record_id, Sighting.value, *(window if ip else ()))
-        for chunk in chunks(sorted(values), _CHUNK):
+        for chunk in chunks(sorted(held), _CHUNK):
             query = select(*columns).where(
                 _held(operation_id), Sighting.selector_type == selector_type, Sighting.value.in_(chunk)
             )
