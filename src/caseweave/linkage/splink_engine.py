@@ -308,9 +308,10 @@ def _new_and_candidates(
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _new_ids AS SELECT unnest(?::BIGINT[]) AS unique_id", [list(new_ids)]
     )
+    scored = f"* EXCLUDE ({', '.join(model.UNSCORED_COLUMNS)})"  # a tenth less to copy
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _new_records AS "
-        f"SELECT * FROM {RECORDS} WHERE unique_id IN (FROM _new_ids)"
+        f"SELECT {scored} FROM {RECORDS} WHERE unique_id IN (FROM _new_ids)"
     )
 
     def exploded(table: str, arrays: Sequence[str]) -> str:
@@ -326,8 +327,9 @@ def _new_and_candidates(
     # The candidates' rows are copied out once: Splink reads its inputs several times, and a view
     # would filter the whole operation's records each time.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _candidate_records AS SELECT * FROM {RECORDS} WHERE unique_id IN ("
-        f"SELECT unique_id FROM ({' UNION ALL '.join(joins)}) WHERE unique_id NOT IN (FROM _new_ids))"
+        f"CREATE OR REPLACE TEMP TABLE _candidate_records AS SELECT {scored} FROM {RECORDS} "
+        f"WHERE unique_id IN (SELECT unique_id FROM ({' UNION ALL '.join(joins)}) "
+        "WHERE unique_id NOT IN (FROM _new_ids))"
     )
     return engine.table("_new_records"), engine.table("_candidate_records")
 

@@ -262,6 +262,8 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
 
 
 TF_COLUMNS = ("given_name", "family_name", "country")
+# Feature columns that scoring never reads: the name as stated, and the firsts only training blocks on.
+UNSCORED_COLUMNS = ("name", "first_email", "first_handle", "first_ip")
 
 # Candidate pairs: names (also swapped, also with typos inside them), dates of birth, and any
 # selector value, handle or IP-day the two records share (block_tokens, common ones left out).
