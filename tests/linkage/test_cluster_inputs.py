@@ -17,8 +17,9 @@ from caseweave.db.runtime import Database
 from caseweave.demo.referrals import import_folder
 from caseweave.linkage import cluster_inputs
 from caseweave.linkage.cluster_inputs import Inputs
-from caseweave.linkage.models import Link
+from caseweave.linkage.models import Link, SubjectMember
 from caseweave.linkage.service import link_operation
+from caseweave.linkage.subjects import scope_of
 from caseweave.operations.models import Operation
 from caseweave.synth import write_operation
 from tests.support.roundtrip import demo_operation
@@ -75,3 +76,32 @@ def test_inputs_widened_after_the_model_equal_a_fresh_read(
         again = list(session.scalars(select(Link.a_id).where(Link.kind == "probabilistic").limit(20)))
         link_operation(session, Actor.cli(), settings, operation_id, seeds=again)
     assert len(compared) == 2
+
+
+def test_a_model_link_to_a_record_outside_the_scope_brings_in_it_and_its_subject(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    write_operation(tmp_path / "ops", subjects=50, countries=5, seed=9)
+    settings = settings.model_copy(update={"linkage_cache_dir": str(tmp_path / "features")})
+    with db.transaction() as session:
+        operation = demo_operation(session)
+        import_folder(session, Actor.cli(), operation, tmp_path / "ops", lambda name: None)
+        link_operation(session, Actor.cli(), settings, operation.id, full=True, use_model=False)
+        members = session.execute(select(SubjectMember.subject_id, SubjectMember.person_record_id)).all()
+        by_subject: dict[int, set[int]] = {}
+        for subject_id, record_id in members:
+            by_subject.setdefault(subject_id, set()).add(record_id)
+        seed = min(record for _, record in members)
+        known = scope_of(session, operation.id, [seed])
+        inputs = cluster_inputs.read(session, known)
+        outside = [group for group in by_subject.values() if len(group) > 1 and not group & set(known)]
+        a_id, b_id = sorted((seed, min(outside[0])))
+        session.add(
+            Link(operation_id=operation.id, a_id=a_id, b_id=b_id, kind="probabilistic", match_weight=9.5)
+        )
+        session.flush()
+        scope = scope_of(session, operation.id, [a_id, b_id], closed=known)
+        result = cluster_inputs.widened(session, inputs, scope, [seed], [(a_id, b_id, 9.5)])
+        assert outside[0] <= result.scope == set(scope)
+        assert _as_read(result) == _as_read(cluster_inputs.read(session, scope))
+        session.rollback()
