@@ -15,7 +15,7 @@ from caseweave.actor import Actor
 from caseweave.config import Settings
 from caseweave.db.runtime import Database
 from caseweave.demo.referrals import import_folder
-from caseweave.linkage import cluster_inputs
+from caseweave.linkage import alerts, cluster_inputs, service
 from caseweave.linkage.cluster_inputs import Inputs
 from caseweave.linkage.models import Link, SubjectMember
 from caseweave.linkage.service import link_operation
@@ -23,6 +23,8 @@ from caseweave.linkage.subjects import scope_of
 from caseweave.operations.models import Operation
 from caseweave.synth import write_operation
 from tests.support.roundtrip import demo_operation
+
+LABEL = "probable match: family_name, given_name"
 
 
 def _as_read(inputs: Inputs) -> tuple[Any, ...]:
@@ -35,6 +37,7 @@ def _as_read(inputs: Inputs) -> tuple[Any, ...]:
             row.value,
             row.gap_seconds,
             round(row.match_weight or 0, 6),
+            row.evidence,
         )
         for row in inputs.links.values()
         if row.a_id in inputs.scope and row.b_id in inputs.scope
@@ -66,7 +69,19 @@ def test_inputs_widened_after_the_model_equal_a_fresh_read(
         compared.append(len(records))
         return result
 
+    refresh = alerts.refresh_alerts
+
+    def alerts_checked(session: Session, operation_id: int, subjects: Any, within: Any) -> Any:
+        # the links within each subject, known from clustering, are those alerts would read
+        read = alerts._links_within(session, sorted(within))
+        assert {s: sorted(links) for s, links in within.items() if links} == {
+            s: sorted(links) for s, links in read.items()
+        }
+        compared.append(-len(within))
+        return refresh(session, operation_id, subjects, within)
+
     monkeypatch.setattr(cluster_inputs, "widened", checked)
+    monkeypatch.setattr(service, "refresh_alerts", alerts_checked)
     with db.transaction() as session:
         stored = session.get(Operation, operation_id)
         assert stored is not None
@@ -75,7 +90,7 @@ def test_inputs_widened_after_the_model_equal_a_fresh_read(
         # records linked before, linked again (as after a judgement): their model links are replaced
         again = list(session.scalars(select(Link.a_id).where(Link.kind == "probabilistic").limit(20)))
         link_operation(session, Actor.cli(), settings, operation_id, seeds=again)
-    assert len(compared) == 2
+    assert len(compared) == 4 and min(compared) < 0
 
 
 def test_a_model_link_to_a_record_outside_the_scope_brings_in_it_and_its_subject(
@@ -97,11 +112,18 @@ def test_a_model_link_to_a_record_outside_the_scope_brings_in_it_and_its_subject
         outside = [group for group in by_subject.values() if len(group) > 1 and not group & set(known)]
         a_id, b_id = sorted((seed, min(outside[0])))
         session.add(
-            Link(operation_id=operation.id, a_id=a_id, b_id=b_id, kind="probabilistic", match_weight=9.5)
+            Link(
+                operation_id=operation.id,
+                a_id=a_id,
+                b_id=b_id,
+                kind="probabilistic",
+                match_weight=9.5,
+                evidence=LABEL,
+            )
         )
         session.flush()
         scope = scope_of(session, operation.id, [a_id, b_id], closed=known)
-        result = cluster_inputs.widened(session, inputs, scope, [seed], [(a_id, b_id, 9.5)])
+        result = cluster_inputs.widened(session, inputs, scope, [seed], [(a_id, b_id, 9.5, LABEL)])
         assert outside[0] <= result.scope == set(scope)
         assert _as_read(result) == _as_read(cluster_inputs.read(session, scope))
         session.rollback()

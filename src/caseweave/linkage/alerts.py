@@ -11,7 +11,7 @@ only, never disclose anything).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,12 +44,19 @@ class AlertCounts:
 _Within = tuple[int, int, str]  # a link between two records of one subject: a_id, b_id, its kind
 
 
-def refresh_alerts(session: Session, operation_id: int, subject_ids: Iterable[int]) -> AlertCounts:
+def refresh_alerts(
+    session: Session,
+    operation_id: int,
+    subject_ids: Iterable[int],
+    within: Mapping[int, list[_Within]] | None = None,
+) -> AlertCounts:
     """Create or update the alerts of the given subjects; returns how many of each.
 
     A few Core queries per chunk of subjects (members, links, what each receiver may see, existing
     alerts); new alerts go in with one bulk insert, and an alert whose finding is unchanged costs
-    no write."""
+    no write. `within`: the links between two records of a subject, where the caller knows them
+    (re-clustering read them), instead of reading them again."""
+    within = within or {}
     counts = AlertCounts()
     agencies: dict[int, Agency] = {}
     for part in chunks(sorted(set(subject_ids)), BATCH):
@@ -57,7 +64,8 @@ def refresh_alerts(session: Session, operation_id: int, subject_ids: Iterable[in
         if not holdings:
             continue
         held = sorted(holdings)
-        links = _links_within(session, held)
+        unknown = [subject_id for subject_id in held if subject_id not in within]
+        links = {**within, **_links_within(session, unknown)} if unknown else within
         receivers = {agency for holders in holdings.values() for agency in holders}
         missing = receivers - agencies.keys()
         if missing:
@@ -86,7 +94,7 @@ def refresh_alerts(session: Session, operation_id: int, subject_ids: Iterable[in
                     finding = _finding(
                         holders[receiver],
                         holders[holder] & seen[receiver],
-                        links[subject_id],
+                        links.get(subject_id, ()),
                         agencies[holder],
                     )
                     alert = existing.get((subject_id, receiver, holder))

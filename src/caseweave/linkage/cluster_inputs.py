@@ -29,6 +29,7 @@ _LINK_COLUMNS = (
     Link.value,
     Link.gap_seconds,
     Link.match_weight,
+    Link.evidence,
 )
 
 
@@ -41,6 +42,7 @@ class _LinkRow(NamedTuple):  # _LINK_COLUMNS, for links known without reading th
     value: str | None
     gap_seconds: int | None
     match_weight: float | None
+    evidence: str | None
 
 
 @dataclass
@@ -63,11 +65,11 @@ def widened(
     inputs: Inputs,
     records: Iterable[int],
     seeds: Collection[int],
-    model_links: Iterable[tuple[int, int, float]] | None,
+    model_links: Iterable[tuple[int, int, float, str]] | None,
 ) -> Inputs:
     """`inputs`, read for part of `records` before the seeds' probabilistic links were replaced by
-    `model_links` (a_id, b_id, match weight; None: not replaced), made what `read(records)` gives
-    now."""
+    `model_links` (a_id, b_id, match weight, evidence; None: not replaced), made what
+    `read(records)` gives now."""
     seeds = set(seeds)
     _add(session, inputs, sorted(set(records) - inputs.scope))
     if model_links is None:
@@ -75,9 +77,9 @@ def widened(
     for link_id, row in list(inputs.links.items()):
         if row.kind == "probabilistic" and (row.a_id in seeds or row.b_id in seeds):
             del inputs.links[link_id]  # read before they were replaced, or as model_links give them
-    for a_id, b_id, weight in model_links:  # stored this run: the same rows, known without a read
+    for a_id, b_id, weight, label in model_links:  # stored this run: the same rows, without a read
         key = ("model", a_id, b_id)
-        inputs.links[key] = _LinkRow(key, a_id, b_id, "probabilistic", None, None, None, weight)
+        inputs.links[key] = _LinkRow(key, a_id, b_id, "probabilistic", None, None, None, weight, label)
     return inputs
 
 

@@ -45,14 +45,14 @@ _CHUNK = 500
 class Prediction:
     links: int  # probabilistic links stored in this run
     note: str | None = None  # what happened to the model: trained, loaded, retrained because …
-    # those links (a_id, b_id, match weight), which replaced the run's records' earlier ones; None
-    # if the run replaced none (the model was skipped)
-    pairs: tuple[tuple[int, int, float], ...] | None = None
+    # those links (a_id, b_id, match weight, evidence), which replaced the run's records' earlier
+    # ones; None if the run replaced none (the model was skipped)
+    pairs: tuple[tuple[int, int, float, str], ...] | None = None
 
     @property
     def linked(self) -> set[int]:
         """The records the links join."""
-        return {record for a_id, b_id, _ in self.pairs or () for record in (a_id, b_id)}
+        return {record for a_id, b_id, *_ in self.pairs or () for record in (a_id, b_id)}
 
 
 NO_PREDICTION = Prediction(0, "probabilistic linkage not run")
@@ -128,9 +128,9 @@ def predict_links(
                 linker, note = _linker(session, operation_id, run, records, retrain=False)
                 pairs = predict(run, linker, new_ids, threshold=threshold)
             written = pool.submit(features.checkpoint)  # while the links are stored
-            stored_links = store_links(session, operation_id, run_id, pairs, new_ids)
+            replaced = store_links(session, operation_id, run_id, pairs, new_ids)
             written.result()
-    return Prediction(stored_links, note, tuple((p.a_id, p.b_id, p.match_weight) for p in pairs))
+    return Prediction(len(replaced), note, tuple(replaced))
 
 
 def _stored_model(session: Session, operation_id: int, run: Engine) -> StoredModel | None:
@@ -196,8 +196,9 @@ def store_links(
     run_id: int,
     pairs: Sequence[ScoredPair],
     new_ids: Sequence[int] | None,
-) -> int:
-    """Replace the probabilistic links of the run's records (None: the operation's) with pairs."""
+) -> list[tuple[int, int, float, str]]:
+    """Replace the probabilistic links of the run's records (None: the operation's) with pairs;
+    those stored (a_id, b_id, match weight, evidence)."""
     probabilistic = Link.kind == "probabilistic"
     if new_ids is None:
         session.execute(delete(Link).where(Link.operation_id == operation_id, probabilistic))
@@ -206,19 +207,23 @@ def store_links(
             session.execute(
                 delete(Link).where(probabilistic, or_(Link.a_id.in_(chunk), Link.b_id.in_(chunk)))
             )
+    stored = [
+        (pair.a_id, pair.b_id, pair.match_weight, evidence.probable_match(pair.contributions))
+        for pair in pairs
+    ]
     rows = [
         {
             "operation_id": operation_id,
-            "a_id": pair.a_id,
-            "b_id": pair.b_id,
+            "a_id": a_id,
+            "b_id": b_id,
             "kind": "probabilistic",
-            "match_weight": pair.match_weight,
+            "match_weight": weight,
             "match_probability": pair.match_probability,
             "contributions": pair.contributions,
-            "evidence": evidence.probable_match(pair.contributions),
+            "evidence": label,
             "run_id": run_id,
         }
-        for pair in pairs
+        for pair, (a_id, b_id, weight, label) in zip(pairs, stored, strict=True)
     ]
     bulk_insert(session, Link.__table__, rows)  # type: ignore[arg-type]
-    return len(rows)
+    return stored

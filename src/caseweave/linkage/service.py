@@ -192,7 +192,7 @@ def _run(
     if len(scope) >= BULK_SCOPE:
         refresh_statistics(session, [m.__tablename__ for m in (Link, Subject, SubjectMember, Alert)])
     took("clustering")
-    alerts = refresh_alerts(session, operation_id, outcome.touched_subjects)
+    alerts = refresh_alerts(session, operation_id, outcome.touched_subjects, outcome.within)
     took("alerts")
     seconds["total"] = round(time.perf_counter() - started, 3)
     summary = RunSummary(

@@ -46,6 +46,9 @@ class ClusterOutcome:
     events: dict[str, int] = field(default_factory=dict)
     refused: list[Refusal] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    # subject id -> the links between two of its records with their evidence (alerts say what
+    # matched), for the scope's subjects: read with the scope, they need no second read
+    within: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
 
 
 def scope_of(
@@ -87,7 +90,7 @@ def recluster(
     rules: EvidenceRules,
     seeds: Collection[int] | None = None,
     inputs: cluster_inputs.Inputs | None = None,
-    model_links: Iterable[tuple[int, int, float]] | None = None,
+    model_links: Iterable[tuple[int, int, float, str]] | None = None,
 ) -> ClusterOutcome:
     """Cluster `records` (a closed scope) and store subjects, members and lineage events. `inputs`:
     what cluster_inputs read for part of the scope before the seeds' probabilistic links were
@@ -114,6 +117,7 @@ def recluster(
     public = {placeholder: f"SUB-{ids[placeholder]:06d}" for placeholder in pending.names}
     subject_ids = [ids[name] for name in assignment.subject_of_cluster]
     _store_members(session, run.operation_id, clustering.clusters, subject_ids, previous, ages)
+    outcome.within = _within(inputs, clustering.clusters, subject_ids)
     changes: dict[int, dict[str, Any]] = {}
     for event in assignment.events:
         subject_id = ids[event.subject]
@@ -173,6 +177,20 @@ def _evidence(inputs: cluster_inputs.Inputs, rules: EvidenceRules) -> tuple[list
     )
     judged = [pair for pair in inputs.judged.values() if pair.a in inside and pair.b in inside]
     return edges, judged
+
+
+def _within(
+    inputs: cluster_inputs.Inputs, clusters: Sequence[frozenset[int]], subject_ids: Sequence[int]
+) -> dict[int, list[tuple[int, int, str]]]:
+    subject_of = {
+        record: subject for group, subject in zip(clusters, subject_ids, strict=True) for record in group
+    }
+    within: dict[int, list[tuple[int, int, str]]] = {subject: [] for subject in subject_ids}
+    for link in inputs.links.values():
+        subject = subject_of.get(link.a_id)
+        if link.evidence and subject is not None and subject_of.get(link.b_id) == subject:
+            within[subject].append((link.a_id, link.b_id, link.evidence))
+    return within
 
 
 class _Pending:
