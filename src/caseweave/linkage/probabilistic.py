@@ -157,7 +157,8 @@ def _merge_and_score(
     try:
         _log_features(operation_id, features.finish())
         linker = scoring_linker(run, stored.model, run.frame())
-    except Exception:  # CacheFailed, or damaged settings (Splink raises many unrelated error types)
+    except Exception as error:  # CacheFailed, or damaged settings (Splink raises many error types)
+        log.warning("scoring with stored model %s failed (%s): again, with the session", stored.id, error)
         return None
     return predict(run, linker, new_ids, threshold=threshold)
 
