@@ -103,14 +103,14 @@ def predict_links(
             operation_id,
             excluded=lambda selector_type, value: matcher.match(selector_type, value) is not None,
         )  # a full run too keeps a cache its checks vouch for: stored records never change
-        stored = None if retrain or new_ids is None else _stored_model(session, operation_id, run)
+        stored = None if retrain or new_ids is None else _stored_model(session, operation_id, run)[0]
         # leaving the pool waits for the scoring thread, also when `alongside` raises
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="caseweave-scoring") as pool:
             if stored is not None:  # new records' features are merged on the scoring thread too
                 scoring = pool.submit(
                     _merge_and_score, run, operation_id, features, stored, new_ids, threshold
                 )
-                note = f"loaded model {stored.id} ({stored.engine}, trained on {stored.records} records)"
+                note = _loaded(stored)
             else:
                 _log_features(operation_id, features.finish_or_in_memory())
                 try:
@@ -133,13 +133,23 @@ def predict_links(
     return Prediction(len(replaced), note, tuple(replaced))
 
 
-def _stored_model(session: Session, operation_id: int, run: Engine) -> StoredModel | None:
-    """The operation's stored model, if there is one and it loads (_linker says why not)."""
+def _stored_model(session: Session, operation_id: int, run: Engine) -> tuple[StoredModel | None, str]:
+    """The operation's stored model if there is one and it loads, else None and why not."""
     row = model_store.latest(session, operation_id)
+    if row is None:
+        return None, "no stored model"
     try:
-        return None if row is None else model_store.load(row, run.dialect)
-    except Exception:  # _linker retrains and says why
-        return None
+        return model_store.load(row, run.dialect), ""
+    except Exception as error:  # Splink reports damaged settings with many unrelated error types
+        return None, _corrupt(row.id, error)
+
+
+def _corrupt(model_id: int, error: Exception) -> str:
+    return f"stored model {model_id} was corrupt ({error})"
+
+
+def _loaded(stored: StoredModel) -> str:
+    return f"loaded model {stored.id} ({stored.engine}, trained on {stored.records} records)"
 
 
 def _merge_and_score(
@@ -173,16 +183,14 @@ def _linker(
     """A scoring linker with the stored model, or with a newly trained one; and what was done."""
     from caseweave.linkage.splink_engine import scoring_linker, train  # see predict_links
 
-    reason = "no stored model"
-    row = None if retrain else model_store.latest(session, operation_id)
-    if row is not None:
+    stored, reason = (None, "") if retrain else _stored_model(session, operation_id, run)
+    if stored is not None:
         try:
-            stored = model_store.load(row, run.dialect)
             linker = scoring_linker(run, stored.model, run.frame())
-        except Exception as error:  # Splink reports damaged settings with many unrelated error types
-            reason = f"stored model {row.id} was corrupt ({error})"
+        except Exception as error:  # as in _stored_model
+            reason = _corrupt(stored.id, error)
         else:
-            return linker, f"loaded model {row.id} ({row.engine}, trained on {row.records} records)"
+            return linker, _loaded(stored)
     trained = train(run, records)
     saved = model_store.save(session, operation_id, run.name, records, trained)
     linker = scoring_linker(run, trained, run.frame())
