@@ -8,6 +8,9 @@ Create Date: 2026-11-25 23:50:00.000000
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -44,23 +47,14 @@ def upgrade() -> None:
     connection.execute(
         sa.update(LINKS).where(LINKS.c.kind == "selector").values(evidence=LINKS.c.selector_type)
     )
-    last = 0
-    while True:  # the model's links: their label needs the parts, read in pages by id
-        rows = connection.execute(
-            sa.select(LINKS.c.id, LINKS.c.contributions)
-            .where(LINKS.c.kind == "probabilistic", LINKS.c.id > last)
-            .order_by(LINKS.c.id)
-            .limit(BATCH)
-        ).all()
-        if not rows:
-            break
+    # the model's links: their label needs the parts
+    for rows in _pages(sa.select(LINKS.c.id, LINKS.c.contributions).where(LINKS.c.kind == "probabilistic")):
         connection.execute(
             sa.update(LINKS)
             .where(LINKS.c.id == sa.bindparam("link_id"))
             .values(evidence=sa.bindparam("text")),
             [{"link_id": i, "text": probable_match(parts)} for i, parts in rows],
         )
-        last = rows[-1].id
     _rejoin_alert_evidence(", ", "; ")
 
 
@@ -68,16 +62,8 @@ def _rejoin_alert_evidence(old: str, new: str) -> None:
     """Messages keep their text; only the evidence list at their end is joined anew (an alert whose
     finding is unchanged must not look changed to the next run, which compares messages)."""
     connection = op.get_bind()
-    last = 0
-    while True:
-        rows = connection.execute(
-            sa.select(ALERTS.c.id, ALERTS.c.evidence, ALERTS.c.message)
-            .where(ALERTS.c.disclosed.is_(True), ALERTS.c.id > last)
-            .order_by(ALERTS.c.id)
-            .limit(BATCH)
-        ).all()
-        if not rows:
-            break
+    query = sa.select(ALERTS.c.id, ALERTS.c.evidence, ALERTS.c.message).where(ALERTS.c.disclosed.is_(True))
+    for rows in _pages(query):
         changed = []
         for alert_id, evidence, message in rows:
             before, after = MATCHED_ON + old.join(evidence or []), MATCHED_ON + new.join(evidence or [])
@@ -90,7 +76,16 @@ def _rejoin_alert_evidence(old: str, new: str) -> None:
                 .values(message=sa.bindparam("text")),
                 changed,
             )
-        last = rows[-1].id
+
+
+def _pages(query: sa.Select[Any]) -> Iterator[Sequence[Any]]:
+    """The rows of a query whose first column is its table's id, BATCH at a time in id order (each
+    page is read after the one before has been written)."""
+    id_column = query.selected_columns[0]
+    last = 0
+    while rows := op.get_bind().execute(query.where(id_column > last).order_by(id_column).limit(BATCH)).all():
+        yield rows
+        last = rows[-1][0]
 
 
 def downgrade() -> None:
