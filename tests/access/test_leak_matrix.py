@@ -77,7 +77,7 @@ def test_no_user_sees_a_note_the_policy_withholds(
             headers = world.headers(code, role)
             expected = {note_id for note_id, spec in written.items() if spec.readable_by(world, code, role)}
             listing = client.get(f"/operations/{world.operation_id}/notes", headers=headers)
-            if world.is_member(code) or role == "admin":
+            if world.is_member(code) or role == "platform_admin":
                 assert listing.status_code == 200, (code, role, listing.text)
                 assert {note["id"] for note in listing.json()} == expected, (code, role)
             else:
@@ -111,7 +111,7 @@ def test_only_writers_of_lead_and_partner_agencies_write_case_data(
             )
             if may_write:
                 assert response.status_code == 201, (code, role, response.text)
-            elif world.is_member(code) or role == "admin":
+            elif world.is_member(code) or role == "platform_admin":
                 assert response.status_code == 403, (code, role, response.text)
             else:
                 assert response.status_code == 404, (code, role, response.text)

@@ -61,7 +61,7 @@ def test_repeated_failures_lock_the_account(client: TestClient, db: Database, se
 
 
 def test_bad_tokens_are_refused_with_a_reason(client: TestClient, db: Database, settings: Settings) -> None:
-    world = build_world(db, settings, roles=("analyst", "admin"))
+    world = build_world(db, settings, roles=("analyst", "platform_admin"))
     cases = {
         "": "no bearer token",
         "Bearer ": "no bearer token",
@@ -85,7 +85,7 @@ def test_bad_tokens_are_refused_with_a_reason(client: TestClient, db: Database, 
 def test_api_tokens_can_be_created_listed_and_revoked(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
-    world = build_world(db, settings, roles=("analyst", "admin"))
+    world = build_world(db, settings, roles=("analyst", "platform_admin"))
     mine = world.headers("LEAD", "analyst")
     created = client.post("/tokens", headers=mine, json={"name": "ingest bot", "days": 30})
     assert created.status_code == 201
@@ -104,7 +104,7 @@ def test_api_tokens_can_be_created_listed_and_revoked(
 
 
 def test_disabling_a_user_ends_their_access(client: TestClient, db: Database, settings: Settings) -> None:
-    world = build_world(db, settings, roles=("analyst", "admin", "coordinator"))
+    world = build_world(db, settings, roles=("analyst", "platform_admin", "coordinator"))
     victim = world.headers("PARTNER", "analyst")
     assert (
         client.post(

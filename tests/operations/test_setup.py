@@ -85,7 +85,7 @@ def expect_error(response_status: int, body: dict[str, dict[str, str]], status: 
 def test_bad_input_is_refused_and_changes_nothing(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
-    world: World = build_world(db, settings, roles=("coordinator", "admin"))
+    world: World = build_world(db, settings, roles=("coordinator", "platform_admin"))
     lead = world.headers("LEAD", "coordinator")
     agency = {
         "code": "NEW",
@@ -131,7 +131,7 @@ def test_bad_input_is_refused_and_changes_nothing(
             403,
             "agency",
         ),
-        ("post", "/users", {"username": "x.partner", "agency": "PARTNER", "roles": ["admin"]}, 403, "roles"),
+        ("post", "/users", {"username": "x.partner", "agency": "PARTNER", "roles": ["platform_admin"]}, 403, "roles"),
         ("post", "/users", {"username": "x.partner", "agency": "PARTNER", "roles": ["chief"]}, 422, "roles"),
         (
             "post",

@@ -266,6 +266,6 @@ def test_an_admin_outside_the_operation_is_refused(db: Database, settings: Setti
     scene = build(db, settings)
     with db.transaction() as session:
         user = user_by_name(session, "analyst.outsider")
-        user.roles = ["admin"]
+        user.roles = ["platform_admin"]
     with pytest.raises(Forbidden), db.transaction() as session:
         operation_figures(session, Actor.for_user(user_by_name(session, "analyst.outsider")), scene.op)

@@ -35,24 +35,31 @@ class TLP(StrEnum):
 
 
 class Role(StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
+    """What a user may do (never what case data they see: that is the label's and the agency's).
+    The table of who may do what is docs/architecture.md "Roles"; the checks are access/admin.py."""
+
+    PLATFORM_ADMIN = "platform_admin"  # the installation: agencies, users of any agency, oversight grants
+    AGENCY_ADMIN = "agency_admin"  # users, tokens and sessions of their own agency only
+    COORDINATOR = "coordinator"  # operations their agency leads; accepts invitations for their agency
     ANALYST = "analyst"
     INVESTIGATOR = "investigator"
-    AUDITOR = "auditor"
+    AUDITOR = "auditor"  # the audit entries of their own agency, in operations it belongs to
+    OVERSIGHT = "oversight"  # the whole audit log; granted only by a platform admin
 
     @classmethod
     def parse(cls, text: str) -> Role:
+        cleaned = text.strip().lower().replace("-", "_")
         try:
-            return cls(text.strip().lower())
+            return cls(cleaned)
         except ValueError:
             from caseweave.errors import Invalid
 
-            raise Invalid(
-                f"unknown role {text!r}",
-                field="roles",
-                hint="use admin, coordinator, analyst, investigator or auditor",
-            ) from None
+            hint = (
+                "'admin' is now platform_admin (the installation) or agency_admin (one agency)"
+                if cleaned == "admin"
+                else f"use one of {', '.join(role.value for role in cls)}"
+            )
+            raise Invalid(f"unknown role {text!r}", field="roles", hint=hint) from None
 
 
 class MemberRole(StrEnum):
@@ -63,4 +70,7 @@ class MemberRole(StrEnum):
 
 # Roles that may create or change case data, and membership roles whose agencies may.
 CASE_WRITERS = frozenset({Role.COORDINATOR, Role.ANALYST, Role.INVESTIGATOR})
+ADMIN_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.AGENCY_ADMIN})
+# Roles that must log in with a second factor (TOTP): they change who can see what.
+SECOND_FACTOR_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.AGENCY_ADMIN, Role.COORDINATOR})
 WRITING_MEMBERS = frozenset({MemberRole.LEAD, MemberRole.PARTNER})

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
 from caseweave.access.labels import TLP
 from caseweave.access.records import Release
-from caseweave.operations.models import Membership
+from caseweave.operations.models import MEMBERSHIP_ACTIVE, Membership
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,12 @@ class Viewer:
 
 
 def joined(agency_id: int, operation_id: Any, today: date | None = None) -> ColumnElement[bool]:
-    """The membership row that makes `agency_id` part of the operation: joined on or before today."""
+    """The membership row that makes `agency_id` part of the operation: accepted, and joined on or
+    before today (an invitation not yet accepted gives nothing)."""
     return and_(
         Membership.operation_id == operation_id,
         Membership.agency_id == agency_id,
+        Membership.status == MEMBERSHIP_ACTIVE,
         Membership.joined_on <= (today or date.today()),
     )
 

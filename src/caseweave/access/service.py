@@ -25,7 +25,7 @@ def visible_operation(session: Session, actor: Actor, operation_id: int) -> Oper
     operation = session.get(Operation, operation_id)
     if operation is None:
         raise NotFound(f"operation {operation_id} not found", field="operation_id")
-    if actor.is_operator or actor.has_role(Role.ADMIN.value):
+    if actor.is_operator or actor.has_role(Role.PLATFORM_ADMIN.value):
         return operation
     assert actor.user is not None
     if membership_of(session, operation_id, actor.user.agency_id) is None:

@@ -15,7 +15,7 @@ from caseweave.operations.models import Operation
 
 def require_attributor(actor: Actor, operation: Operation) -> None:
     """Runs on demand: the CLI operator, admins, the lead agency's coordinators and analysts."""
-    if actor.is_operator or actor.has_role(Role.ADMIN.value):
+    if actor.is_operator or actor.has_role(Role.PLATFORM_ADMIN.value):
         return
     assert actor.user is not None
     if actor.user.agency_id != operation.lead_agency_id or not actor.user.has_role(

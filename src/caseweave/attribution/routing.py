@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import WRITING_MEMBERS
+from caseweave.access.policy import joined
 from caseweave.attribution.models import Attribution, SubjectRoute
 from caseweave.db.base import utcnow
 from caseweave.db.bulk import chunks
@@ -61,12 +62,8 @@ def acting_agencies(
     """Country → the lead and partner agencies that have joined the operation, by code."""
     rows = session.scalars(
         select(Agency)
-        .join(Membership, Membership.agency_id == Agency.id)
-        .where(
-            Membership.operation_id == operation_id,
-            Membership.role.in_([role.value for role in WRITING_MEMBERS]),
-            Membership.joined_on <= (today or date.today()),
-        )
+        .join(Membership, joined(Agency.id, operation_id, today))
+        .where(Membership.role.in_([role.value for role in WRITING_MEMBERS]))
         .order_by(Agency.code)
     )
     found: dict[str, list[Agency]] = {}

@@ -59,10 +59,10 @@ def add_user(
             field="agency",
             hint="add the agency to the operation first with `membership add`",
         )
-    if not actor.has_role(Role.ADMIN.value):
+    if not actor.has_role(Role.PLATFORM_ADMIN.value):
         if actor.user is None or not actor.user.has_role(Role.COORDINATOR.value):
             raise Forbidden("only admins and coordinators may add users")
-        if Role.ADMIN.value in parsed:
+        if Role.PLATFORM_ADMIN.value in parsed:
             raise Forbidden("only admins may grant the admin role", field="roles")
         if home.id not in _coordinated_agency_ids(session, actor.user):
             raise Forbidden(
@@ -100,7 +100,7 @@ def user_by_name(session: Session, username: str) -> User:
 
 def list_users(session: Session, actor: Actor) -> Sequence[User]:
     query = select(User).order_by(User.username)
-    if actor.user is not None and not actor.has_role(Role.ADMIN.value):
+    if actor.user is not None and not actor.has_role(Role.PLATFORM_ADMIN.value):
         visible = {actor.user.agency_id}
         if actor.user.has_role(Role.COORDINATOR.value):
             visible |= _coordinated_agency_ids(session, actor.user)
@@ -110,7 +110,7 @@ def list_users(session: Session, actor: Actor) -> Sequence[User]:
 
 def disable_user(session: Session, actor: Actor, username: str) -> User:
     user = user_by_name(session, username)
-    if not actor.has_role(Role.ADMIN.value):
+    if not actor.has_role(Role.PLATFORM_ADMIN.value):
         caller = actor.user
         if (
             caller is None
@@ -197,7 +197,7 @@ def create_api_token(
     owner = user_by_name(session, username) if username else actor.user
     if owner is None:
         raise Invalid("name the user the token is for", field="username")
-    if actor.user is not None and owner.id != actor.user.id and not actor.has_role(Role.ADMIN.value):
+    if actor.user is not None and owner.id != actor.user.id and not actor.has_role(Role.PLATFORM_ADMIN.value):
         raise Forbidden("only admins create tokens for other users", field="username")
     if owner.disabled:
         raise Invalid(f"user {owner.username!r} is disabled", field="username")
@@ -211,7 +211,7 @@ def create_api_token(
 
 def list_tokens(session: Session, actor: Actor) -> Sequence[Token]:
     query = select(Token).where(Token.kind == "api").order_by(Token.id)
-    if actor.user is not None and not actor.has_role(Role.ADMIN.value):
+    if actor.user is not None and not actor.has_role(Role.PLATFORM_ADMIN.value):
         query = query.where(Token.user_id == actor.user.id)
     return session.scalars(query).all()
 
@@ -219,7 +219,7 @@ def list_tokens(session: Session, actor: Actor) -> Sequence[Token]:
 def revoke_token(session: Session, actor: Actor, token_id: int) -> Token:
     token = session.get(Token, token_id)
     if token is None or (
-        actor.user is not None and token.user_id != actor.user.id and not actor.has_role(Role.ADMIN.value)
+        actor.user is not None and token.user_id != actor.user.id and not actor.has_role(Role.PLATFORM_ADMIN.value)
     ):
         raise NotFound(f"token {token_id} not found", field="token_id")
     if token.revoked_at is None:

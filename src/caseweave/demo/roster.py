@@ -47,7 +47,7 @@ ROSTER: tuple[DemoAgency, ...] = (
 
 # (username, agency code, roles): the lead's team, then the first partners' investigators.
 DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("admin.gb", "GB-OCPU", ("admin",)),
+    ("admin.gb", "GB-OCPU", ("platform_admin",)),
     ("coordinator.gb", "GB-OCPU", ("coordinator",)),
     ("analyst.gb", "GB-OCPU", ("analyst",)),
     ("auditor.gb", "GB-OCPU", ("auditor",)),

@@ -64,7 +64,7 @@ class RunSummary:
 
 def require_linker(session: Session, actor: Actor, operation: Operation) -> None:
     """Runs on demand are for the CLI operator, admins and the lead agency's coordinators/analysts."""
-    if actor.is_operator or actor.has_role(Role.ADMIN.value):
+    if actor.is_operator or actor.has_role(Role.PLATFORM_ADMIN.value):
         return
     assert actor.user is not None
     if actor.user.agency_id != operation.lead_agency_id or not actor.user.has_role(

@@ -189,7 +189,7 @@ def _check(value: str, list_type: str, source: str, where: str) -> None:
 
 
 def _require_admin(actor: Actor) -> None:
-    if not actor.has_role(Role.ADMIN.value):
+    if not actor.has_role(Role.PLATFORM_ADMIN.value):
         raise Forbidden("only admins load or change warning lists", hint="ask an admin of this installation")
 
 

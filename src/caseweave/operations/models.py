@@ -39,8 +39,13 @@ class Operation(Base):
     lead_agency: Mapped[Agency] = relationship(lazy="joined")
 
 
+MEMBERSHIP_INVITED, MEMBERSHIP_ACTIVE, MEMBERSHIP_DECLINED = "invited", "active", "declined"
+
+
 class Membership(Base):
-    """An agency's part in an operation, from the day it joined."""
+    """An agency's part in an operation, from the day it joined. Adding an agency is an invitation
+    ('invited') that takes effect only when the invited agency accepts it ('active'); a declined or
+    withdrawn one stays as history ('declined')."""
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("operation_id", "agency_id"),)
@@ -50,5 +55,9 @@ class Membership(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))
     joined_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="active", server_default="active")
+    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    answered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     agency: Mapped[Agency] = relationship(lazy="joined")

@@ -24,7 +24,7 @@ _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
 
 
 def _require_admin_or_coordinator(actor: Actor, what: str) -> None:
-    if not actor.has_role(Role.ADMIN.value, Role.COORDINATOR.value):
+    if not actor.has_role(Role.PLATFORM_ADMIN.value, Role.COORDINATOR.value):
         raise Forbidden(f"only admins and coordinators may {what}")
 
 
@@ -75,7 +75,7 @@ def create_operation(
 ) -> Operation:
     _require_admin_or_coordinator(actor, "create operations")
     lead = agency_by_code(session, lead_agency, "lead_agency")
-    if actor.user is not None and not actor.has_role(Role.ADMIN.value) and actor.user.agency_id != lead.id:
+    if actor.user is not None and not actor.has_role(Role.PLATFORM_ADMIN.value) and actor.user.agency_id != lead.id:
         raise Forbidden("a coordinator creates operations led by their own agency", field="lead_agency")
     if not name.strip():
         raise Invalid("an operation needs a name", field="name")
@@ -117,14 +117,14 @@ def operation_by_ref(session: Session, ref: str) -> Operation:
 
 def list_operations(session: Session, actor: Actor) -> Sequence[Operation]:
     query = select(Operation).order_by(Operation.id)
-    if actor.user is not None and not actor.has_role(Role.ADMIN.value):
+    if actor.user is not None and not actor.has_role(Role.PLATFORM_ADMIN.value):
         query = query.where(member_of_operation(actor.user.agency_id, Operation.id))
     return session.scalars(query).all()
 
 
 def require_operation_manager(session: Session, actor: Actor, operation: Operation) -> None:
     """Admins, and coordinators of the operation's lead agency, manage who takes part."""
-    if actor.has_role(Role.ADMIN.value):
+    if actor.has_role(Role.PLATFORM_ADMIN.value):
         return
     user = actor.user
     if (

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from caseweave.access.policy import visible
+from caseweave.access.policy import joined, visible
 from caseweave.access.service import membership_of, visible_operation
 from caseweave.actor import Actor
 from caseweave.attribution.checks import is_coordinator
@@ -154,8 +154,7 @@ def count_figures(session: Session, actor: Actor, operation: Operation, user: Us
 
     members = session.scalars(
         select(Agency.country)
-        .join(Membership, Membership.agency_id == Agency.id)
-        .where(Membership.operation_id == operation.id, Membership.joined_on <= as_of)
+        .join(Membership, joined(Agency.id, operation.id, as_of))
         .distinct()
     ).all()
     countries = {country: _zeros() for country in sorted({*members, *(c for c, _ in cells)})}
