@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseweave.access.labels import CASE_WRITERS, TLP, WRITING_MEMBERS, Role
+from caseweave.access.admin import is_platform_admin
+from caseweave.access.labels import CASE_WRITERS, TLP, WRITING_MEMBERS
 from caseweave.access.policy import joined
 from caseweave.access.records import Release
 from caseweave.actor import Actor
 from caseweave.auth.models import User
+from caseweave.db.base import MAX_ID
 from caseweave.errors import Forbidden, Invalid, NotFound
 from caseweave.operations.models import Agency, Membership, Operation
 
@@ -21,11 +23,12 @@ def membership_of(session: Session, operation_id: int, agency_id: int) -> Member
 
 
 def visible_operation(session: Session, actor: Actor, operation_id: int) -> Operation:
-    """The operation, if the actor's agency takes part in it (admins and the CLI see all)."""
-    operation = session.get(Operation, operation_id)
+    """The operation, if the actor's agency takes part in it (platform admins and the operator see all);
+    otherwise NotFound, exactly as if it did not exist."""
+    operation = session.get(Operation, operation_id) if 0 < operation_id <= MAX_ID else None
     if operation is None:
         raise NotFound(f"operation {operation_id} not found", field="operation_id")
-    if actor.is_operator or actor.has_role(Role.PLATFORM_ADMIN.value):
+    if is_platform_admin(actor):
         return operation
     assert actor.user is not None
     if membership_of(session, operation_id, actor.user.agency_id) is None:

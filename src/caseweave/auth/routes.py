@@ -6,7 +6,16 @@ from fastapi import APIRouter, Request, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
 from caseweave.auth import service
-from caseweave.auth.schemas import LoginIn, TokenIn, TokenIssued, TokenOut, UserCreated, UserIn, UserOut
+from caseweave.auth.schemas import (
+    LoginIn,
+    RevokedOut,
+    TokenIn,
+    TokenIssued,
+    TokenOut,
+    UserCreated,
+    UserIn,
+    UserOut,
+)
 
 router = APIRouter(tags=["auth"])
 
@@ -41,6 +50,12 @@ def add_user(body: UserIn, session: SessionDep, actor: ActorDep, settings: Setti
 @router.post("/users/{username}/disable", response_model=UserOut)
 def disable_user(username: str, session: SessionDep, actor: ActorDep) -> object:
     return service.disable_user(session, actor, username)
+
+
+@router.post("/users/{username}/sessions/revoke", response_model=RevokedOut)
+def revoke_sessions(username: str, session: SessionDep, actor: ActorDep) -> RevokedOut:
+    """End every login session and API token of a user of your agency (agency admins)."""
+    return RevokedOut(revoked=service.revoke_sessions(session, actor, username))
 
 
 @router.get("/tokens", response_model=list[TokenOut])

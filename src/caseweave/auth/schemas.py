@@ -28,7 +28,10 @@ class UserIn(BaseModel):
     password: str | None = Field(
         default=None, description="leave out to have one generated and returned once"
     )
-    operation: str | None = Field(default=None, description="check the agency takes part in this operation")
+
+
+class RevokedOut(BaseModel):
+    revoked: int = Field(description="sessions and API tokens ended")
 
 
 class UserOut(BaseModel):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caseweave.access import admin
 from caseweave.access.labels import Role
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
@@ -17,9 +18,8 @@ from caseweave.auth.passwords import generate_password, hash_password, verify_pa
 from caseweave.auth.tokens import is_well_formed, new_token, token_digest
 from caseweave.config import Settings
 from caseweave.db.base import utcnow
-from caseweave.errors import Conflict, Forbidden, Invalid, Locked, NotFound, Unauthenticated
-from caseweave.operations.models import Membership, Operation
-from caseweave.operations.service import agency_by_code, is_member, operation_by_ref
+from caseweave.errors import Conflict, Invalid, Locked, NotFound, Unauthenticated
+from caseweave.operations.service import agency_by_code
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,6 @@ class IssuedToken:
 
     token: Token
     secret: str
-
-
-def _coordinated_agency_ids(session: Session, user: User) -> set[int]:
-    """Agencies taking part in operations that this coordinator's agency leads."""
-    led = select(Operation.id).where(Operation.lead_agency_id == user.agency_id)
-    return set(session.scalars(select(Membership.agency_id).where(Membership.operation_id.in_(led))))
 
 
 def add_user(
@@ -46,35 +40,21 @@ def add_user(
     roles: Sequence[str],
     password: str | None = None,
     full_name: str = "",
-    operation: str | None = None,
 ) -> tuple[User, str | None]:
     """Create a user. Returns the generated password when none was given (shown once)."""
     parsed = sorted({Role.parse(role).value for role in roles})
     if not parsed:
         raise Invalid("a user needs at least one role", field="roles")
     home = agency_by_code(session, agency)
-    if operation is not None and not is_member(session, operation_by_ref(session, operation).id, home.id):
-        raise Invalid(
-            f"agency {home.code} is not a member of operation {operation!r}",
-            field="agency",
-            hint="add the agency to the operation first with `membership add`",
-        )
-    if not actor.has_role(Role.PLATFORM_ADMIN.value):
-        if actor.user is None or not actor.user.has_role(Role.COORDINATOR.value):
-            raise Forbidden("only admins and coordinators may add users")
-        if Role.PLATFORM_ADMIN.value in parsed:
-            raise Forbidden("only admins may grant the admin role", field="roles")
-        if home.id not in _coordinated_agency_ids(session, actor.user):
-            raise Forbidden(
-                f"agency {home.code} takes part in no operation your agency leads", field="agency"
-            )
+    admin.require_grant(actor, home.id, parsed)
     name = username.strip()
     if not name or len(name) > 120 or any(ch.isspace() for ch in name):
         raise Invalid(
             f"username {username!r} is not valid", field="username", hint="1-120 characters, no spaces"
         )
-    if session.scalar(select(User).where(User.username == name)) is not None:
-        raise Conflict(f"user {name!r} already exists", field="username")
+    # Usernames are unique across the installation, because a login names no agency.
+    if session.scalar(select(User.id).where(User.username == name)) is not None:
+        raise Conflict(f"username {name!r} is taken", field="username", hint="choose another username")
     generated = None if password is not None else generate_password()
     user = User(
         username=name,
@@ -94,36 +74,46 @@ def add_user(
 def user_by_name(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"user {username!r} not found", field="username")
+        raise admin.user_not_found(username)
+    return user
+
+
+def managed_user(session: Session, actor: Actor, username: str) -> User:
+    """A user the actor may manage; any other looks exactly like a missing one."""
+    user = session.scalar(select(User).where(User.username == username, admin.managed_users(actor)))
+    if user is None:
+        raise admin.user_not_found(username)
     return user
 
 
 def list_users(session: Session, actor: Actor) -> Sequence[User]:
-    query = select(User).order_by(User.username)
-    if actor.user is not None and not actor.has_role(Role.PLATFORM_ADMIN.value):
-        visible = {actor.user.agency_id}
-        if actor.user.has_role(Role.COORDINATOR.value):
-            visible |= _coordinated_agency_ids(session, actor.user)
-        query = query.where(User.agency_id.in_(visible))
-    return session.scalars(query).all()
+    return session.scalars(select(User).where(admin.managed_users(actor)).order_by(User.username)).all()
 
 
 def disable_user(session: Session, actor: Actor, username: str) -> User:
-    user = user_by_name(session, username)
-    if not actor.has_role(Role.PLATFORM_ADMIN.value):
-        caller = actor.user
-        if (
-            caller is None
-            or not caller.has_role(Role.COORDINATOR.value)
-            or (user.agency_id not in _coordinated_agency_ids(session, caller))
-        ):
-            raise Forbidden(f"you may not disable {username!r}")
+    user = managed_user(session, actor, username)
+    admin.require_user_manager(session, actor, user)
     user.disabled = True
-    now = utcnow()
-    for token in session.scalars(select(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None))):
-        token.revoked_at = now
+    _revoke_all(session, user)
     audit.record(session, actor, "user.disable", "user", [user.id])
     return user
+
+
+def revoke_sessions(session: Session, actor: Actor, username: str) -> int:
+    """End every login session and API token of a user (an agency admin for their own agency)."""
+    user = managed_user(session, actor, username)
+    admin.require_user_manager(session, actor, user)
+    revoked = _revoke_all(session, user)
+    audit.record(session, actor, "user.revoke_sessions", "user", [user.id], detail={"revoked": revoked})
+    return revoked
+
+
+def _revoke_all(session: Session, user: User) -> int:
+    now = utcnow()
+    tokens = session.scalars(select(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None))).all()
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
 
 
 def login(session: Session, settings: Settings, username: str, password: str, request_id: str) -> IssuedToken:
@@ -193,12 +183,12 @@ def authenticate(session: Session, secret: str) -> tuple[User, Token]:
 def create_api_token(
     session: Session, actor: Actor, settings: Settings, *, username: str | None, name: str, days: int | None
 ) -> IssuedToken:
-    """A long-lived token for a machine client; users make their own, admins anyone's."""
-    owner = user_by_name(session, username) if username else actor.user
+    """A long-lived token for a machine client: users make their own, agency admins their agency's."""
+    owner = managed_user(session, actor, username) if username else actor.user
     if owner is None:
         raise Invalid("name the user the token is for", field="username")
-    if actor.user is not None and owner.id != actor.user.id and not actor.has_role(Role.PLATFORM_ADMIN.value):
-        raise Forbidden("only admins create tokens for other users", field="username")
+    if actor.user is None or owner.id != actor.user.id:
+        admin.require_user_manager(session, actor, owner)
     if owner.disabled:
         raise Invalid(f"user {owner.username!r} is disabled", field="username")
     lifetime = days if days is not None else settings.api_token_days
@@ -210,17 +200,17 @@ def create_api_token(
 
 
 def list_tokens(session: Session, actor: Actor) -> Sequence[Token]:
-    query = select(Token).where(Token.kind == "api").order_by(Token.id)
-    if actor.user is not None and not actor.has_role(Role.PLATFORM_ADMIN.value):
-        query = query.where(Token.user_id == actor.user.id)
-    return session.scalars(query).all()
+    query = select(Token).join(User, User.id == Token.user_id).where(Token.kind == "api")
+    return session.scalars(query.where(admin.managed_users(actor)).order_by(Token.id)).all()
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> Token:
-    token = session.get(Token, token_id)
-    if token is None or (
-        actor.user is not None and token.user_id != actor.user.id and not actor.has_role(Role.PLATFORM_ADMIN.value)
-    ):
+    token = session.scalar(
+        select(Token)
+        .join(User, User.id == Token.user_id)
+        .where(Token.id == token_id, admin.managed_users(actor))
+    )
+    if token is None:
         raise NotFound(f"token {token_id} not found", field="token_id")
     if token.revoked_at is None:
         token.revoked_at = utcnow()

@@ -52,7 +52,7 @@ def operation_list() -> None:
                 o.lead_agency.code,
                 o.start_date,
                 o.status,
-                len(ops.list_memberships(session, o.id)),
+                len(ops.list_memberships(session, actor, o.id)),
             )
             for o in ops.list_operations(session, actor)
         ]
@@ -90,9 +90,10 @@ def membership_add(
     role: Annotated[str, typer.Option("--role", help="partner or observer")] = "partner",
     joined: Annotated[str | None, typer.Option("--joined", help="YYYY-MM-DD, default today")] = None,
 ) -> None:
+    """Invite an agency; it takes part once its admin or a coordinator accepts (the operator's at once)."""
     with unit_of_work() as (session, actor, _):
-        op = ops.operation_by_ref(session, operation)
-        member = ops.add_membership(
+        op = ops.operation_by_ref(session, actor, operation)
+        member = ops.invite(
             session,
             actor,
             op.id,
@@ -100,20 +101,52 @@ def membership_add(
             role=role,
             joined_on=parse_date(joined, "joined") if joined else None,
         )
-        console.print(f"{member.agency.code} joined {op.name!r} as {member.role} on {member.joined_on}")
+        if member.status == "active":
+            console.print(f"{member.agency.code} joined {op.name!r} as {member.role} on {member.joined_on}")
+        else:
+            console.print(
+                f"{member.agency.code} invited to {op.name!r} as {member.role} from {member.joined_on} "
+                f"(invitation {member.id}; it takes part once it accepts)"
+            )
 
 
 @membership_app.command("list")
 def membership_list(
     operation: Annotated[str, typer.Option("--operation", help="operation id or name")],
 ) -> None:
-    with unit_of_work() as (session, _, _db):
-        op = ops.operation_by_ref(session, operation)
+    with unit_of_work() as (session, actor, _db):
+        op = ops.operation_by_ref(session, actor, operation)
         rows = [
-            (m.agency.code, m.agency.country, m.role, m.joined_on)
-            for m in ops.list_memberships(session, op.id)
+            (m.id, m.agency.code, m.agency.country, m.role, m.joined_on, m.status)
+            for m in ops.list_memberships(session, actor, op.id)
         ]
-    table(f"members of {op.name}", ["agency", "country", "role", "joined"], rows)
+    table(f"members of {op.name}", ["id", "agency", "country", "role", "joined", "status"], rows)
+
+
+@membership_app.command("invitations")
+def membership_invitations() -> None:
+    """Open invitations to your agency."""
+    with unit_of_work() as (session, actor, _db):
+        rows = [
+            (m.id, m.operation.name, m.operation.lead_agency.code, m.role, m.joined_on)
+            for m in ops.list_invitations(session, actor)
+        ]
+    table("invitations", ["id", "operation", "lead", "role", "from"], rows)
+
+
+@membership_app.command("accept")
+def membership_accept(invitation: Annotated[int, typer.Argument(help="invitation id")]) -> None:
+    """Accept an invitation: your agency takes part from the invitation's date."""
+    with unit_of_work() as (session, actor, _db):
+        member = ops.answer_invitation(session, actor, invitation, accept=True)
+        console.print(f"{member.agency.code} takes part in {member.operation.name!r} as {member.role}")
+
+
+@membership_app.command("decline")
+def membership_decline(invitation: Annotated[int, typer.Argument(help="invitation id")]) -> None:
+    with unit_of_work() as (session, actor, _db):
+        ops.answer_invitation(session, actor, invitation, accept=False)
+    console.print(f"invitation {invitation} declined")
 
 
 @user_app.command("add")
@@ -121,10 +154,13 @@ def user_add(
     username: Annotated[str, typer.Argument()],
     agency: Annotated[str, typer.Option("--agency", help="agency code")],
     role: Annotated[
-        list[str], typer.Option("--role", help="admin, coordinator, analyst, investigator, auditor")
+        list[str],
+        typer.Option(
+            "--role",
+            help="platform_admin, agency_admin, coordinator, analyst, investigator, auditor, oversight",
+        ),
     ],
     full_name: Annotated[str, typer.Option("--full-name")] = "",
-    operation: Annotated[str | None, typer.Option("--operation", help="check the agency takes part")] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="read the password from stdin")
     ] = False,
@@ -141,7 +177,6 @@ def user_add(
             roles=role,
             password=password,
             full_name=full_name,
-            operation=operation,
         )
         console.print(f"user {user.username} ({user.agency.code}; {', '.join(user.roles)}) added")
     if generated:
@@ -164,6 +199,14 @@ def user_disable(username: Annotated[str, typer.Argument()]) -> None:
     with unit_of_work() as (session, actor, _):
         auth.disable_user(session, actor, username)
     console.print(f"user {username} disabled; their tokens are revoked")
+
+
+@user_app.command("revoke-sessions")
+def user_revoke_sessions(username: Annotated[str, typer.Argument()]) -> None:
+    """End every login session and API token of a user."""
+    with unit_of_work() as (session, actor, _):
+        revoked = auth.revoke_sessions(session, actor, username)
+    console.print(f"{revoked} sessions and tokens of {username} revoked")
 
 
 @token_app.command("create")

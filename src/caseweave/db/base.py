@@ -10,6 +10,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+# The largest id either engine stores (a signed 64-bit integer): anything above cannot exist.
+MAX_ID = 2**63 - 1
+
 # Stable constraint names so Alembic migrations match on both engines.
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -28,9 +28,11 @@ class Operation(Base):
     """One joint investigation; all case data belongs to one."""
 
     __tablename__ = "operations"
+    # Unique per lead agency: a global check would reveal names of operations the caller may not see.
+    __table_args__ = (UniqueConstraint("lead_agency_id", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     lead_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     start_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="active")
@@ -61,3 +63,4 @@ class Membership(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
+    operation: Mapped[Operation] = relationship()

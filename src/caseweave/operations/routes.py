@@ -6,10 +6,12 @@ from fastapi import APIRouter, status
 
 from caseweave.access.service import visible_operation
 from caseweave.api.deps import ActorDep, SessionDep
+from caseweave.api.params import DbId
 from caseweave.operations import service
 from caseweave.operations.schemas import (
     AgencyIn,
     AgencyOut,
+    InvitationOut,
     MembershipIn,
     MembershipOut,
     OperationIn,
@@ -40,14 +42,14 @@ def create_operation(body: OperationIn, session: SessionDep, actor: ActorDep) ->
 
 
 @router.get("/operations/{operation_id}", response_model=OperationOut)
-def get_operation(operation_id: int, session: SessionDep, actor: ActorDep) -> object:
+def get_operation(operation_id: DbId, session: SessionDep, actor: ActorDep) -> object:
     return visible_operation(session, actor, operation_id)
 
 
 @router.get("/operations/{operation_id}/memberships", response_model=list[MembershipOut])
-def list_memberships(operation_id: int, session: SessionDep, actor: ActorDep) -> object:
-    visible_operation(session, actor, operation_id)
-    return service.list_memberships(session, operation_id)
+def list_memberships(operation_id: DbId, session: SessionDep, actor: ActorDep) -> object:
+    """Every agency invited to, taking part in or declining the operation, with its status."""
+    return service.list_memberships(session, actor, operation_id)
 
 
 @router.post(
@@ -55,5 +57,28 @@ def list_memberships(operation_id: int, session: SessionDep, actor: ActorDep) ->
     response_model=MembershipOut,
     status_code=status.HTTP_201_CREATED,
 )
-def add_membership(operation_id: int, body: MembershipIn, session: SessionDep, actor: ActorDep) -> object:
-    return service.add_membership(session, actor, operation_id, **body.model_dump())
+def invite(operation_id: DbId, body: MembershipIn, session: SessionDep, actor: ActorDep) -> object:
+    """Invite an agency (lead coordinators): it takes part once its admin or a coordinator accepts."""
+    return service.invite(session, actor, operation_id, **body.model_dump())
+
+
+@router.post("/operations/{operation_id}/memberships/{membership_id}/withdraw", response_model=MembershipOut)
+def withdraw(operation_id: DbId, membership_id: DbId, session: SessionDep, actor: ActorDep) -> object:
+    """Take back an invitation that is not yet answered."""
+    return service.withdraw_invitation(session, actor, operation_id, membership_id)
+
+
+@router.get("/invitations", response_model=list[InvitationOut])
+def list_invitations(session: SessionDep, actor: ActorDep) -> object:
+    """Open invitations to your agency (its admins and coordinators answer them)."""
+    return service.list_invitations(session, actor)
+
+
+@router.post("/invitations/{membership_id}/accept", response_model=MembershipOut)
+def accept(membership_id: DbId, session: SessionDep, actor: ActorDep) -> object:
+    return service.answer_invitation(session, actor, membership_id, accept=True)
+
+
+@router.post("/invitations/{membership_id}/decline", response_model=MembershipOut)
+def decline(membership_id: DbId, session: SessionDep, actor: ActorDep) -> object:
+    return service.answer_invitation(session, actor, membership_id, accept=False)

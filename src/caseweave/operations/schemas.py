@@ -54,3 +54,15 @@ class MembershipOut(BaseModel):
     agency: AgencyOut
     role: str
     joined_on: date
+    status: str = Field(description="invited, active (accepted) or declined")
+
+
+class OperationRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    lead_agency: AgencyOut
+
+
+class InvitationOut(MembershipOut):
+    operation: OperationRef

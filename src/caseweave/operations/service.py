@@ -6,26 +6,30 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from caseweave.access.labels import MemberRole, Role
+from caseweave.access import admin
+from caseweave.access.labels import MemberRole
 from caseweave.access.policy import member_of_operation
-from caseweave.access.service import membership_of
+from caseweave.access.service import membership_of, visible_operation
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
-from caseweave.errors import Conflict, Forbidden, Invalid, NotFound
+from caseweave.db.base import utcnow
+from caseweave.errors import Conflict, Invalid, NotFound
 from caseweave.operations.countries import normalise_country
-from caseweave.operations.models import Agency, Membership, Operation
+from caseweave.operations.models import (
+    MEMBERSHIP_ACTIVE,
+    MEMBERSHIP_DECLINED,
+    MEMBERSHIP_INVITED,
+    Agency,
+    Membership,
+    Operation,
+)
 
 AGENCY_KINDS = ("police", "hotline", "customs", "prosecutor", "other")
 OPERATION_STATUSES = ("active", "closed")
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
-
-
-def _require_admin_or_coordinator(actor: Actor, what: str) -> None:
-    if not actor.has_role(Role.PLATFORM_ADMIN.value, Role.COORDINATOR.value):
-        raise Forbidden(f"only admins and coordinators may {what}")
 
 
 def agency_by_code(session: Session, code: str, field: str = "agency") -> Agency:
@@ -38,7 +42,7 @@ def agency_by_code(session: Session, code: str, field: str = "agency") -> Agency
 def add_agency(
     session: Session, actor: Actor, *, code: str, name: str, country: str, kind: str, contact_point: str
 ) -> Agency:
-    _require_admin_or_coordinator(actor, "add agencies")
+    admin.require_platform_admin(actor, "add agencies")
     code = code.strip().upper()
     if not _CODE.match(code):
         raise Invalid(f"agency code {code!r} is not valid", field="code", hint="2-40 of A-Z, 0-9 and '-'")
@@ -73,16 +77,15 @@ def list_agencies(session: Session) -> Sequence[Agency]:
 def create_operation(
     session: Session, actor: Actor, *, name: str, lead_agency: str, start_date: date, status: str = "active"
 ) -> Operation:
-    _require_admin_or_coordinator(actor, "create operations")
     lead = agency_by_code(session, lead_agency, "lead_agency")
-    if actor.user is not None and not actor.has_role(Role.PLATFORM_ADMIN.value) and actor.user.agency_id != lead.id:
-        raise Forbidden("a coordinator creates operations led by their own agency", field="lead_agency")
+    admin.require_operation_creator(actor, lead.id)
     if not name.strip():
         raise Invalid("an operation needs a name", field="name")
     if status not in OPERATION_STATUSES:
         raise Invalid(f"unknown status {status!r}", field="status", hint="active or closed")
-    if session.scalar(select(Operation).where(Operation.name == name.strip())) is not None:
-        raise Conflict(f"an operation named {name.strip()!r} already exists", field="name")
+    taken = select(Operation.id).where(Operation.lead_agency_id == lead.id, Operation.name == name.strip())
+    if session.scalar(taken) is not None:
+        raise Conflict(f"{lead.code} already leads an operation named {name.strip()!r}", field="name")
     operation = Operation(name=name.strip(), lead_agency_id=lead.id, start_date=start_date, status=status)
     session.add(operation)
     session.flush()
@@ -103,42 +106,43 @@ def create_operation(
     return operation
 
 
-def operation_by_ref(session: Session, ref: str) -> Operation:
-    """An operation by id or by exact name, as a user types it on the command line."""
-    operation = session.get(Operation, int(ref)) if ref.isdigit() else None
-    if operation is None:
-        operation = session.scalar(select(Operation).where(Operation.name == ref))
-    if operation is None:
-        raise NotFound(
-            f"operation {ref!r} not found", field="operation", hint="list them with `operation list`"
+def operation_by_ref(session: Session, actor: Actor, ref: str) -> Operation:
+    """An operation the actor may see, by id or by exact name, as a user types it on the command line."""
+    missing = NotFound(
+        f"operation {ref!r} not found", field="operation", hint="list them with `operation list`"
+    )
+    ref = ref.strip()
+    if ref.isascii() and ref.isdigit():
+        if len(ref) > 18:
+            raise missing
+        found = session.scalar(visible_operations(actor).where(Operation.id == int(ref)))
+        if found is None:
+            raise missing
+        return found
+    named = session.scalars(visible_operations(actor).where(Operation.name == ref)).all()
+    if not named:
+        raise missing
+    if len(named) > 1:
+        raise Invalid(
+            f"{len(named)} operations are named {ref!r}", field="operation", hint="give the operation's id"
         )
-    return operation
+    return named[0]
+
+
+def visible_operations(actor: Actor) -> Select[Operation]:
+    """Operations the actor's agency has joined (platform admins and the operator see all)."""
+    query = select(Operation)
+    if admin.is_platform_admin(actor):
+        return query
+    assert actor.user is not None
+    return query.where(member_of_operation(actor.user.agency_id, Operation.id))
 
 
 def list_operations(session: Session, actor: Actor) -> Sequence[Operation]:
-    query = select(Operation).order_by(Operation.id)
-    if actor.user is not None and not actor.has_role(Role.PLATFORM_ADMIN.value):
-        query = query.where(member_of_operation(actor.user.agency_id, Operation.id))
-    return session.scalars(query).all()
+    return session.scalars(visible_operations(actor).order_by(Operation.id)).all()
 
 
-def require_operation_manager(session: Session, actor: Actor, operation: Operation) -> None:
-    """Admins, and coordinators of the operation's lead agency, manage who takes part."""
-    if actor.has_role(Role.PLATFORM_ADMIN.value):
-        return
-    user = actor.user
-    if (
-        user is None
-        or not user.has_role(Role.COORDINATOR.value)
-        or user.agency_id != operation.lead_agency_id
-    ):
-        raise Forbidden(
-            f"only the lead agency's coordinators manage operation {operation.name!r}",
-            hint="ask the lead agency's coordinator",
-        )
-
-
-def add_membership(
+def invite(
     session: Session,
     actor: Actor,
     operation_id: int,
@@ -147,10 +151,10 @@ def add_membership(
     role: str,
     joined_on: date | None = None,
 ) -> Membership:
-    operation = session.get(Operation, operation_id)
-    if operation is None:
-        raise NotFound(f"operation {operation_id} not found", field="operation")
-    require_operation_manager(session, actor, operation)
+    """Invite an agency into an operation. It takes part only once its admin or a coordinator accepts;
+    the CLI operator's additions take effect at once (they hold the database anyway)."""
+    operation = visible_operation(session, actor, operation_id)
+    admin.require_operation_manager(actor, operation)
     member = agency_by_code(session, agency)
     if role not in (MemberRole.PARTNER.value, MemberRole.OBSERVER.value):
         raise Invalid(
@@ -163,18 +167,24 @@ def add_membership(
         raise Invalid(
             f"joined on {joined} is before the operation started ({operation.start_date})", field="joined_on"
         )
-    exists = session.scalar(
+    membership = session.scalar(
         select(Membership).where(Membership.operation_id == operation.id, Membership.agency_id == member.id)
     )
-    if exists is not None:
-        raise Conflict(f"{member.code} is already a {exists.role} in {operation.name!r}", field="agency")
-    membership = Membership(operation_id=operation.id, agency_id=member.id, role=role, joined_on=joined)
-    session.add(membership)
+    if membership is not None and membership.status != MEMBERSHIP_DECLINED:
+        raise Conflict(f"{member.code} is already {membership.status} in {operation.name!r}", field="agency")
+    if membership is None:
+        membership = Membership(operation_id=operation.id, agency_id=member.id)
+        session.add(membership)
+    at_once = actor.is_operator
+    membership.role, membership.joined_on = role, joined
+    membership.status = MEMBERSHIP_ACTIVE if at_once else MEMBERSHIP_INVITED
+    membership.invited_by_user_id = actor.user.id if actor.user else None
+    membership.answered_by_user_id, membership.answered_at = None, utcnow() if at_once else None
     session.flush()
     audit.record(
         session,
         actor,
-        "membership.create",
+        "membership.create" if at_once else "membership.invite",
         "membership",
         [membership.id],
         operation_id=operation.id,
@@ -183,7 +193,60 @@ def add_membership(
     return membership
 
 
-def list_memberships(session: Session, operation_id: int) -> Sequence[Membership]:
+def list_invitations(session: Session, actor: Actor) -> Sequence[Membership]:
+    """Open invitations addressed to the actor's agency (for its admins and coordinators)."""
+    if actor.user is None or not admin.answers_for_agency(actor, actor.user.agency_id):
+        return []
+    return session.scalars(
+        select(Membership)
+        .where(Membership.agency_id == actor.user.agency_id, Membership.status == MEMBERSHIP_INVITED)
+        .order_by(Membership.id)
+    ).all()
+
+
+def answer_invitation(session: Session, actor: Actor, membership_id: int, *, accept: bool) -> Membership:
+    """The invited agency accepts (it takes part from `joined_on`) or declines."""
+    membership = session.get(Membership, membership_id)
+    if (
+        membership is None
+        or membership.status != MEMBERSHIP_INVITED
+        or not admin.answers_for_agency(actor, membership.agency_id)
+    ):
+        raise NotFound(f"invitation {membership_id} not found", field="membership_id")
+    membership.status = MEMBERSHIP_ACTIVE if accept else MEMBERSHIP_DECLINED
+    membership.answered_by_user_id = actor.user.id if actor.user else None
+    membership.answered_at = utcnow()
+    audit.record(
+        session,
+        actor,
+        "membership.accept" if accept else "membership.decline",
+        "membership",
+        [membership.id],
+        operation_id=membership.operation_id,
+    )
+    return membership
+
+
+def withdraw_invitation(session: Session, actor: Actor, operation_id: int, membership_id: int) -> Membership:
+    """The lead's coordinators take back an invitation not yet answered."""
+    operation = visible_operation(session, actor, operation_id)
+    admin.require_operation_manager(actor, operation)
+    membership = session.get(Membership, membership_id)
+    if membership is None or membership.operation_id != operation.id:
+        raise NotFound(f"membership {membership_id} not found", field="membership_id")
+    if membership.status != MEMBERSHIP_INVITED:
+        raise Conflict(f"membership {membership_id} is {membership.status}, not an open invitation")
+    membership.status = MEMBERSHIP_DECLINED
+    membership.answered_by_user_id = actor.user.id if actor.user else None
+    membership.answered_at = utcnow()
+    audit.record(
+        session, actor, "membership.withdraw", "membership", [membership.id], operation_id=operation.id
+    )
+    return membership
+
+
+def list_memberships(session: Session, actor: Actor, operation_id: int) -> Sequence[Membership]:
+    visible_operation(session, actor, operation_id)
     return session.scalars(
         select(Membership)
         .where(Membership.operation_id == operation_id)

@@ -1,5 +1,5 @@
 """scoped administration: 'admin' becomes platform_admin; a membership is an invitation until the
-invited agency accepts it
+invited agency accepts it; operation names are unique per lead agency
 
 Revision ID: 0011
 Revises: 0010
@@ -49,7 +49,17 @@ def upgrade() -> None:
         )
 
 
+    # An operation's name is unique within its lead agency: a global check would tell any coordinator
+    # the names of operations they may not see.
+    with op.batch_alter_table("operations", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_operations_name", type_="unique")
+        batch_op.create_unique_constraint("uq_operations_lead_agency_id", ["lead_agency_id", "name"])
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("operations", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_operations_lead_agency_id", type_="unique")
+        batch_op.create_unique_constraint("uq_operations_name", ["name"])
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_memberships_answered_by_user_id_users"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_memberships_invited_by_user_id_users"), type_="foreignkey")
