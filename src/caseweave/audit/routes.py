@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from caseweave.api.deps import ActorDep, SessionDep
+from caseweave.api.params import AfterSeq
 from caseweave.audit import service
 
 router = APIRouter(tags=["audit"])
@@ -42,8 +43,12 @@ class VerificationOut(BaseModel):
 
 @router.get("/audit/entries", response_model=list[AuditEntryOut])
 def list_entries(
-    session: SessionDep, actor: ActorDep, after_seq: int = 0, limit: int = Query(default=100, ge=1, le=1000)
+    session: SessionDep,
+    actor: ActorDep,
+    after_seq: AfterSeq = 0,
+    limit: int = Query(default=100, ge=1, le=1000),
 ) -> object:
+    """Entries after `after_seq`: every entry for oversight, your own agency's for an auditor."""
     return service.list_entries(session, actor, after_seq=after_seq, limit=limit)
 
 

@@ -6,15 +6,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from caseweave.access.labels import Role
+from caseweave.access import admin
+from caseweave.access.policy import member_of_operation
 from caseweave.actor import Actor
 from caseweave.audit.chain import HASHED_FIELDS, entry_hash
 from caseweave.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from caseweave.db.base import utcnow
-from caseweave.errors import Forbidden
 
 
 def record(
@@ -100,12 +100,20 @@ def verify(session: Session, batch: int = 5000) -> Verification:
 def list_entries(
     session: Session, actor: Actor, *, after_seq: int = 0, limit: int = 100
 ) -> Sequence[AuditEntry]:
-    """Auditors read the log itself; reading it is not logged again (it would never end)."""
-    require_auditor(actor)
-    query = select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
-    return session.scalars(query).all()
+    """Oversight reads every entry; an auditor reads what their own agency's users did, in operations
+    their agency belongs to (never another agency's metadata). Reading is not logged again (it would
+    never end)."""
+    admin.require_audit_reader(actor)
+    query = select(AuditEntry).where(AuditEntry.seq > after_seq)
+    if not admin.reads_whole_audit_log(actor):
+        assert actor.user is not None
+        agency_id = actor.user.agency_id
+        query = query.where(
+            AuditEntry.actor_agency_id == agency_id,
+            or_(AuditEntry.operation_id.is_(None), member_of_operation(agency_id, AuditEntry.operation_id)),
+        )
+    return session.scalars(query.order_by(AuditEntry.seq).limit(limit)).all()
 
 
 def require_auditor(actor: Actor) -> None:
-    if not actor.has_role(Role.AUDITOR.value):
-        raise Forbidden("only auditors may read or verify the audit log", hint="ask for the auditor role")
+    admin.require_audit_reader(actor)
