@@ -305,7 +305,7 @@ def bench_operation(session: Any, name: str) -> int:
         )
     op = ops.create_operation(session, operator, name=name, lead_agency=AGENCIES[0][0], start_date=started)
     for code, *_ in AGENCIES[1:]:
-        ops.add_membership(session, operator, op.id, agency=code, role="partner", joined_on=started)
+        ops.invite(session, operator, op.id, agency=code, role="partner", joined_on=started)
     return op.id
 
 

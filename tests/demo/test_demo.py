@@ -21,7 +21,7 @@ def test_demo_operation_is_shaped_like_the_real_case(
 ) -> None:
     with db.transaction() as session:
         result = seed_demo(session, Actor.cli(), settings)
-        members = list_memberships(session, result.operation.id)
+        members = list_memberships(session, Actor.cli(), result.operation.id)
     countries = {m.agency.country for m in members}
     assert len(countries) == 35 and {"GB", "CA", "US", "AU", "NZ"} <= countries
     assert [m.agency.country for m in members if m.role == "lead"] == ["GB"]

@@ -79,7 +79,7 @@ def demo_operation(session: Session) -> Operation:
         session, operator, name="Round trip", lead_agency=ROSTER[0].code, start_date=start
     )
     for agency in ROSTER[1:]:
-        ops.add_membership(
+        ops.invite(
             session,
             operator,
             operation.id,

@@ -65,7 +65,7 @@ def build_world(db: Database, settings: Settings, roles: tuple[str, ...] = ROLES
         for code, _, member_role, joined in AGENCIES:
             world.agency_ids[code] = ops.agency_by_code(session, code).id
             if member_role in ("partner", "observer"):
-                ops.add_membership(
+                ops.invite(
                     session,
                     operator,
                     operation.id,

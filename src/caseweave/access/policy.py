@@ -34,7 +34,7 @@ class Viewer:
     roles: frozenset[str]
 
 
-def joined(agency_id: int, operation_id: Any, today: date | None = None) -> ColumnElement[bool]:
+def joined(agency_id: Any, operation_id: Any, today: date | None = None) -> ColumnElement[bool]:
     """The membership row that makes `agency_id` part of the operation: accepted, and joined on or
     before today (an invitation not yet accepted gives nothing)."""
     return and_(

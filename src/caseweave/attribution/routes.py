@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.params import DbId
 from caseweave.attribution import queue, service
 from caseweave.attribution.explain import render
 from caseweave.attribution.schemas import (
@@ -26,7 +27,7 @@ router = APIRouter(tags=["attribution"])
     "/operations/{operation_id}/attribution/runs", response_model=RunOut, status_code=status.HTTP_201_CREATED
 )
 def run(
-    operation_id: int, body: RunIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
+    operation_id: DbId, body: RunIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> object:
     summary = service.attribute_subjects(session, actor, settings, operation_id, body.subjects)
     result = {name: getattr(summary, name) for name in RunOut.model_fields}
@@ -71,7 +72,7 @@ def attribution(public_id: str, session: SessionDep, actor: ActorDep) -> object:
 
 @router.get("/operations/{operation_id}/routes", response_model=list[RouteOut])
 def routes(
-    operation_id: int,
+    operation_id: DbId,
     session: SessionDep,
     actor: ActorDep,
     status: str | None = None,
@@ -83,7 +84,9 @@ def routes(
 
 
 @router.get("/operations/{operation_id}/routes/unallocated", response_model=list[RouteOut])
-def unallocated(operation_id: int, session: SessionDep, actor: ActorDep, reason: str | None = None) -> object:
+def unallocated(
+    operation_id: DbId, session: SessionDep, actor: ActorDep, reason: str | None = None
+) -> object:
     return queue.unallocated(session, actor, operation_id, reason=reason)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.params import DbId
 from caseweave.auth import service
 from caseweave.auth.schemas import (
     LoginIn,
@@ -70,5 +71,5 @@ def create_token(body: TokenIn, session: SessionDep, actor: ActorDep, settings: 
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
-def revoke_token(token_id: int, session: SessionDep, actor: ActorDep) -> object:
+def revoke_token(token_id: DbId, session: SessionDep, actor: ActorDep) -> object:
     return service.revoke_token(session, actor, token_id)

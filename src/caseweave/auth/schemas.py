@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from caseweave.bounds import Count
 from caseweave.operations.schemas import AgencyOut
 
 
@@ -51,7 +52,7 @@ class UserCreated(UserOut):
 class TokenIn(BaseModel):
     name: str = "api"
     username: str | None = Field(default=None, description="admins may create tokens for other users")
-    days: int | None = None
+    days: Count | None = None
 
 
 class TokenOut(BaseModel):

@@ -48,7 +48,7 @@ def seed_demo(session: Session, operator: Actor, settings: Settings) -> DemoResu
         session, operator, name=OPERATION_NAME, lead_agency=lead.code, start_date=OPERATION_START
     )
     for agency in ROSTER[1:]:
-        ops.add_membership(
+        ops.invite(
             session,
             operator,
             operation.id,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Response, UploadFile, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.params import DbId
 from caseweave.dissemination import documents, service, workflow
 from caseweave.dissemination.schemas import (
     AcknowledgeIn,
@@ -30,7 +31,7 @@ router = APIRouter(tags=["dissemination"])
     status_code=status.HTTP_201_CREATED,
 )
 def disseminate(
-    operation_id: int, body: DisseminateIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
+    operation_id: DbId, body: DisseminateIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> object:
     run = service.disseminate(session, actor, settings, operation_id, body.agency)
     infos = {
@@ -53,13 +54,13 @@ def disseminate(
 
 @router.get("/operations/{operation_id}/packages", response_model=list[PackageOut])
 def packages(
-    operation_id: int, session: SessionDep, actor: ActorDep, agency: str | None = None, history: bool = False
+    operation_id: DbId, session: SessionDep, actor: ActorDep, agency: str | None = None, history: bool = False
 ) -> object:
     return workflow.list_packages(session, actor, operation_id, agency=agency, history=history)
 
 
 @router.get("/operations/{operation_id}/packages/overdue", response_model=list[PackageOut])
-def overdue(operation_id: int, session: SessionDep, actor: ActorDep) -> object:
+def overdue(operation_id: DbId, session: SessionDep, actor: ActorDep) -> object:
     return workflow.overdue(session, actor, operation_id)
 
 

@@ -21,6 +21,7 @@ from caseweave.actor import Actor
 from caseweave.attribution.checks import is_coordinator, require_coordinator
 from caseweave.audit import service as audit
 from caseweave.auth.models import User
+from caseweave.bounds import ascii_int
 from caseweave.db.base import utcnow
 from caseweave.dissemination.models import Package, PackageOutcome, PackageSubject
 from caseweave.dissemination.urgency import rank
@@ -82,8 +83,9 @@ class PackageStatus:
 
 def lookup(session: Session, ref: str | int) -> Package | None:
     text = str(ref).strip()
-    if text.isdigit():
-        return session.get(Package, int(text))
+    number = ascii_int(text)
+    if number is not None:
+        return session.get(Package, number)
     return session.scalar(select(Package).where(Package.reference == text.upper()))
 
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 
+from caseweave.bounds import ascii_int
 from caseweave.intake.base import FileRejected
 from caseweave.intake.records import Location
 
@@ -27,7 +28,7 @@ def parse_time(text: str | int | float | None, *, now: datetime | None = None) -
     if text is None or text == "":
         return None
     try:
-        if isinstance(text, (int, float)) or (isinstance(text, str) and text.strip().isdigit()):
+        if isinstance(text, (int, float)) or (isinstance(text, str) and ascii_int(text) is not None):
             value = datetime.fromtimestamp(float(text), tz=UTC)
         else:
             value = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.params import DbId
+from caseweave.db.base import MAX_ID
 from caseweave.intake import quarantine, service
 from caseweave.intake.schemas import (
     AmendmentOut,
@@ -26,7 +28,7 @@ router = APIRouter(tags=["referrals"])
     "/operations/{operation_id}/referrals", response_model=ImportOut, status_code=status.HTTP_201_CREATED
 )
 def upload_referral(
-    operation_id: int,
+    operation_id: DbId,
     file: Annotated[UploadFile, File(description="the file as the agency sent it")],
     session: SessionDep,
     actor: ActorDep,
@@ -37,7 +39,7 @@ def upload_referral(
     partial: Annotated[bool, Form()] = False,
     released_to: Annotated[list[str] | None, Form()] = None,
     amends: Annotated[
-        int | None, Form(description="the referral whose quarantined records this fixes")
+        int | None, Form(ge=1, le=MAX_ID, description="the referral whose quarantined records this fixes")
     ] = None,
 ) -> ImportOut:
     outcome = service.import_referral(
@@ -71,12 +73,12 @@ def upload_referral(
 
 
 @router.get("/operations/{operation_id}/referrals", response_model=list[ReferralOut])
-def list_referrals(operation_id: int, session: SessionDep, actor: ActorDep) -> object:
+def list_referrals(operation_id: DbId, session: SessionDep, actor: ActorDep) -> object:
     return service.list_referrals(session, actor, operation_id)
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralDetailOut)
-def get_referral(referral_id: int, session: SessionDep, actor: ActorDep) -> ReferralDetailOut:
+def get_referral(referral_id: DbId, session: SessionDep, actor: ActorDep) -> ReferralDetailOut:
     detail = service.get_referral(session, actor, referral_id)
     base = ReferralOut.model_validate(detail.referral).model_dump()
     return ReferralDetailOut.model_validate(
@@ -92,12 +94,12 @@ def get_referral(referral_id: int, session: SessionDep, actor: ActorDep) -> Refe
 
 
 @router.get("/referrals/{referral_id}/quarantine", response_model=list[QuarantinedRecordOut])
-def list_quarantined(referral_id: int, session: SessionDep, actor: ActorDep) -> object:
+def list_quarantined(referral_id: DbId, session: SessionDep, actor: ActorDep) -> object:
     return quarantine.list_quarantined(session, actor, referral_id)
 
 
 @router.get("/referrals/{referral_id}/quarantine/export", response_class=Response)
-def export_quarantined(referral_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def export_quarantined(referral_id: DbId, session: SessionDep, actor: ActorDep) -> Response:
     """The open quarantined records as a file to fix and upload again with `amends`."""
     out = BytesIO()
     export = quarantine.export_quarantined(session, actor, referral_id, out)

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Response, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.params import DbId
 from caseweave.linkage import alert_workflow, export, judgements, service
 from caseweave.linkage.explain import explain_link, list_subjects, subject_view
 from caseweave.linkage.models import Alert
@@ -33,7 +34,7 @@ router = APIRouter(tags=["linkage"])
     "/operations/{operation_id}/linkage/runs", response_model=RunOut, status_code=status.HTTP_201_CREATED
 )
 def run(
-    operation_id: int, body: RunIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
+    operation_id: DbId, body: RunIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> object:
     summary = service.run_linkage(
         session, actor, settings, operation_id, full=body.full, engine=body.engine, use_model=body.use_model
@@ -51,7 +52,7 @@ def run(
 
 
 @router.get("/operations/{operation_id}/subjects", response_model=list[SubjectSummaryOut])
-def subjects(operation_id: int, session: SessionDep, actor: ActorDep) -> object:
+def subjects(operation_id: DbId, session: SessionDep, actor: ActorDep) -> object:
     return list_subjects(session, actor, operation_id)
 
 
@@ -102,7 +103,7 @@ def subject(public_id: str, session: SessionDep, actor: ActorDep) -> object:
 
 
 @router.get("/operations/{operation_id}/subjects/export")
-def export_csv(operation_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def export_csv(operation_id: DbId, session: SessionDep, actor: ActorDep) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(export.COLUMNS)
@@ -134,7 +135,7 @@ def _alert_out(alert: Alert, subject: str) -> AlertOut:
 
 
 @router.get("/operations/{operation_id}/alerts", response_model=list[AlertOut])
-def alerts(operation_id: int, session: SessionDep, actor: ActorDep, status: str | None = None) -> object:
+def alerts(operation_id: DbId, session: SessionDep, actor: ActorDep, status: str | None = None) -> object:
     return [
         _alert_out(a, s.public_id)
         for a, s in alert_workflow.list_alerts(session, actor, operation_id, status)
@@ -142,12 +143,12 @@ def alerts(operation_id: int, session: SessionDep, actor: ActorDep, status: str 
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)
-def acknowledge(alert_id: int, session: SessionDep, actor: ActorDep) -> object:
+def acknowledge(alert_id: DbId, session: SessionDep, actor: ActorDep) -> object:
     alert = alert_workflow.acknowledge(session, actor, alert_id)
     return _alert_out(alert, alert_workflow.subject_id_of(session, alert))
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=AlertOut)
-def resolve(alert_id: int, body: ResolveIn, session: SessionDep, actor: ActorDep) -> object:
+def resolve(alert_id: DbId, body: ResolveIn, session: SessionDep, actor: ActorDep) -> object:
     alert = alert_workflow.resolve(session, actor, alert_id, lead_agency=body.lead_agency, note=body.note)
     return _alert_out(alert, alert_workflow.subject_id_of(session, alert))

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from caseweave.bounds import RecordId
+
 
 class RunIn(BaseModel):
     full: bool = False
@@ -108,8 +110,8 @@ class SubjectOut(BaseModel):
 
 
 class JudgementIn(BaseModel):
-    first: int
-    second: int
+    first: RecordId
+    second: RecordId
     verdict: str
     reason: str = Field(min_length=1)
 

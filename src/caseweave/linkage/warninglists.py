@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from caseweave.access.labels import Role
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
+from caseweave.bounds import ascii_int
 from caseweave.db.base import utcnow
 from caseweave.db.bulk import bulk_insert
 from caseweave.errors import Forbidden, Invalid, NotFound
@@ -280,8 +281,9 @@ def set_enabled(session: Session, actor: Actor, ref: str, enabled: bool) -> Warn
     """Disable (or enable again) a list by name or id; audited."""
     _require_admin(actor)
     row = session.scalar(select(Warninglist).where(Warninglist.name == ref))
-    if row is None and ref.isdigit():
-        row = session.get(Warninglist, int(ref))
+    number = ascii_int(ref)
+    if row is None and number is not None:
+        row = session.get(Warninglist, number)
     if row is None:
         raise NotFound(
             f"warning list {ref!r} not found", field="name", hint="see `caseweave warninglist list`"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from caseweave.bounds import ascii_int
 from caseweave.media.hashset_vics import CONTEXT
 from caseweave.media.records import HashRecord
 
@@ -53,9 +54,11 @@ def vics_media(entry: EntryData, media_id: int) -> dict[str, Any]:
     """One VICS 2.0 Media record for an entry: hashes and labels only, as every export."""
     md5 = entry.hashes.get("md5")
     record: dict[str, Any] = {"MD5": md5} if md5 else {}
-    record["MediaID"] = int(entry.ref) if entry.ref.isdigit() else media_id
+    given = ascii_int(entry.ref)
+    record["MediaID"] = media_id if given is None else given
     if entry.category is not None:
-        record["Category"] = int(entry.category) if entry.category.isdigit() else entry.category
+        category = ascii_int(entry.category)
+        record["Category"] = entry.category if category is None else category
     if "sha1" in entry.hashes:
         record["SHA1"] = entry.hashes["sha1"]
     if entry.series is not None:

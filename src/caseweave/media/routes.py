@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.params import DbId
 from caseweave.media import banks
 from caseweave.media.matching import match_hashset
 from caseweave.media.schemas import (
@@ -27,7 +28,7 @@ router = APIRouter(tags=["media"])
     status_code=status.HTTP_201_CREATED,
 )
 def import_bank(
-    operation_id: int,
+    operation_id: DbId,
     file: Annotated[UploadFile, File(description="VICS 2.0 JSON or CSV hash list")],
     session: SessionDep,
     actor: ActorDep,
@@ -54,22 +55,22 @@ def import_bank(
 
 
 @router.get("/operations/{operation_id}/media/banks", response_model=list[BankOut])
-def list_banks(operation_id: int, session: SessionDep, actor: ActorDep) -> object:
+def list_banks(operation_id: DbId, session: SessionDep, actor: ActorDep) -> object:
     return banks.list_banks(session, actor, operation_id)
 
 
 @router.post("/media/banks/{bank_id}/disable")
-def disable(bank_id: int, body: ToggleIn, session: SessionDep, actor: ActorDep) -> dict[str, int]:
+def disable(bank_id: DbId, body: ToggleIn, session: SessionDep, actor: ActorDep) -> dict[str, int]:
     return {"changed": banks.set_disabled(session, actor, bank_id, True, body.entries)}
 
 
 @router.post("/media/banks/{bank_id}/enable")
-def enable(bank_id: int, body: ToggleIn, session: SessionDep, actor: ActorDep) -> dict[str, int]:
+def enable(bank_id: DbId, body: ToggleIn, session: SessionDep, actor: ActorDep) -> dict[str, int]:
     return {"changed": banks.set_disabled(session, actor, bank_id, False, body.entries)}
 
 
 @router.get("/media/banks/{bank_id}/export")
-def export(bank_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def export(bank_id: DbId, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """The bank's enabled entries as a VICS 2.0 hash set."""
     return banks.export_bank(session, actor, bank_id)
 

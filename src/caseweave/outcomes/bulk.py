@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP
 from caseweave.actor import Actor
+from caseweave.bounds import ascii_int
 from caseweave.errors import CaseweaveError, Invalid
 from caseweave.outcomes.service import OutcomeIn, add_outcome
 
@@ -114,9 +115,9 @@ def _parse(cells: dict[str, str], line: int, tlp: TLP) -> OutcomeIn:
         raise _LineInvalid(LineError(line, "date", f"{cells['date']!r} is not a date (YYYY-MM-DD)")) from None
     counts = None
     if cells.get("counts"):
-        if not cells["counts"].isdigit():
+        counts = ascii_int(cells["counts"], 1_000_000)
+        if counts is None:
             raise _LineInvalid(LineError(line, "counts", f"{cells['counts']!r} is not a whole number"))
-        counts = int(cells["counts"])
     return OutcomeIn(
         subject=cells["subject"],
         kind=cells["kind"],

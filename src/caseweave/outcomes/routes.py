@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile, status
 
 from caseweave.api.deps import ActorDep, SessionDep
+from caseweave.api.params import DbId
 from caseweave.errors import Invalid
 from caseweave.linkage.models import Subject
 from caseweave.outcomes import bulk, service
@@ -40,7 +41,7 @@ def shape(event: OutcomeEvent, subject: str) -> OutcomeOut:
 @router.post(
     "/operations/{operation_id}/outcomes", response_model=OutcomeOut, status_code=status.HTTP_201_CREATED
 )
-def add_outcome(operation_id: int, body: OutcomeBody, session: SessionDep, actor: ActorDep) -> object:
+def add_outcome(operation_id: DbId, body: OutcomeBody, session: SessionDep, actor: ActorDep) -> object:
     fields = body.model_dump()
     data = service.OutcomeIn(occurred_on=fields.pop("date"), **fields)
     event = service.add_outcome(session, actor, operation_id, data, source="api")
@@ -50,7 +51,7 @@ def add_outcome(operation_id: int, body: OutcomeBody, session: SessionDep, actor
 
 @router.get("/operations/{operation_id}/outcomes", response_model=list[OutcomeOut])
 def list_outcomes(
-    operation_id: int,
+    operation_id: DbId,
     session: SessionDep,
     actor: ActorDep,
     subject: str | None = None,
@@ -62,7 +63,7 @@ def list_outcomes(
 
 @router.post("/operations/{operation_id}/outcomes/import", response_model=ImportOut)
 def import_outcomes(
-    operation_id: int,
+    operation_id: DbId,
     session: SessionDep,
     actor: ActorDep,
     file: Annotated[UploadFile, File(description="an agency's CSV of outcomes (docs/victims.md)")],

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from caseweave.access.labels import TLP
+from caseweave.bounds import Count
 
 
 class OutcomeBody(BaseModel):
@@ -16,7 +17,7 @@ class OutcomeBody(BaseModel):
     )
     date: date
     country: str | None = Field(default=None, description="ISO 3166 alpha-2; default your agency's")
-    counts: int | None = None
+    counts: Count | None = None
     offence: str | None = None
     plea: str | None = Field(default=None, description="guilty or not_guilty")
     sentence: str | None = None

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from caseweave.bounds import Count
 from caseweave.stats.consent import ConsentView
 from caseweave.stats.figures import LABELS, MEASURES, Figures
 
@@ -44,8 +45,8 @@ class FiguresOut(BaseModel):
 
 
 class PublicIn(BaseModel):
-    threshold: int = Field(default=10, description="counts below it are suppressed (1 or more)")
-    base: int = Field(default=5, description="shown counts are rounded to a multiple of it (1 or more)")
+    threshold: Count = Field(default=10, description="counts below it are suppressed (1 or more)")
+    base: Count = Field(default=5, description="shown counts are rounded to a multiple of it (1 or more)")
     wording: str = Field(default="rounded", description='rounded ("45") or about ("about 45")')
     as_of: date | None = Field(default=None, description="count up to this day (default today)")
 

@@ -153,9 +153,7 @@ def count_figures(session: Session, actor: Actor, operation: Operation, user: Us
         add(measure, session.execute(query).all())
 
     members = session.scalars(
-        select(Agency.country)
-        .join(Membership, joined(Agency.id, operation.id, as_of))
-        .distinct()
+        select(Agency.country).join(Membership, joined(Agency.id, operation.id, as_of)).distinct()
     ).all()
     countries = {country: _zeros() for country in sorted({*members, *(c for c, _ in cells)})}
     by_month = {key: _zeros() for key in months.keys}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.params import DbId
 from caseweave.victims import queue, service
 from caseweave.victims.schemas import (
     EventOut,
@@ -23,13 +24,13 @@ router = APIRouter(tags=["victims"])
 @router.post(
     "/operations/{operation_id}/victims", response_model=VictimOut, status_code=status.HTTP_201_CREATED
 )
-def add_victim(operation_id: int, body: VictimIn, session: SessionDep, actor: ActorDep) -> object:
+def add_victim(operation_id: DbId, body: VictimIn, session: SessionDep, actor: ActorDep) -> object:
     return service.add_victim(session, actor, operation_id, **body.model_dump())
 
 
 @router.get("/operations/{operation_id}/victims", response_model=list[VictimOut])
 def list_victims(
-    operation_id: int, session: SessionDep, actor: ActorDep, status: str | None = None
+    operation_id: DbId, session: SessionDep, actor: ActorDep, status: str | None = None
 ) -> object:
     return service.list_victims(session, actor, operation_id, status)
 
@@ -54,6 +55,6 @@ def link_victim(ref: str, body: LinkIn, session: SessionDep, actor: ActorDep) ->
 
 @router.get("/operations/{operation_id}/safeguarding-queue", response_model=list[QueueItemOut])
 def safeguarding_queue(
-    operation_id: int, session: SessionDep, actor: ActorDep, settings: SettingsDep
+    operation_id: DbId, session: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> object:
     return queue.safeguarding_queue(session, actor, settings, operation_id)

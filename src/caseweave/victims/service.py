@@ -17,6 +17,7 @@ from caseweave.access.labels import TLP
 from caseweave.access.service import membership_of, require_case_writer, set_releases, visible_operation
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
+from caseweave.bounds import ascii_int
 from caseweave.errors import Conflict, Invalid, NotFound
 from caseweave.intake.models import Referral
 from caseweave.linkage.models import Subject
@@ -81,7 +82,8 @@ def add_victim(
 
 def find_victim(session: Session, actor: Actor, ref: str) -> Victim:
     text = ref.strip().upper()
-    key = Victim.id == int(text) if text.isdigit() else Victim.public_id == text
+    number = ascii_int(text)
+    key = Victim.id == number if number is not None else Victim.public_id == text
     victim = session.scalar(select(Victim).where(key, may_see(Victim, actor)))
     if victim is None:
         raise NotFound(f"victim {ref} not found", field="victim")
@@ -252,6 +254,7 @@ def _status(text: str) -> str:
 
 
 def _int(text: str, field: str) -> int:
-    if not text.strip().isdigit():
+    number = ascii_int(text)
+    if number is None:
         raise Invalid(f"{field} id {text!r} is not a number", field=field)
-    return int(text)
+    return number

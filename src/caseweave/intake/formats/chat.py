@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, ClassVar
 
+from caseweave.bounds import ascii_int
 from caseweave.intake.base import Example, Importer
 from caseweave.intake.formats.lines import load_json_line, read_lines
 from caseweave.intake.formats_common import BadValue, parse_time
@@ -33,8 +34,8 @@ def _text(record: dict[str, Any], key: str) -> str | None:
 def _port(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and ascii_int(value, 65535) is not None:
+        value = ascii_int(value, 65535)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
         raise BadValue(f"{value!r} is not a port number (0-65535)")
     return value

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
+from caseweave.bounds import ascii_int
 from caseweave.intake.base import Example, FileRejected, Importer
 from caseweave.intake.formats.lines import load_json_line, read_lines
 from caseweave.intake.formats_common import BadValue, parse_time
@@ -86,8 +87,8 @@ def _text(value: Any) -> str | None:
 def _port(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and ascii_int(value, 65535) is not None:
+        value = ascii_int(value, 65535)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
         raise BadValue(f"{value!r} is not a port number (0-65535)")
     return value

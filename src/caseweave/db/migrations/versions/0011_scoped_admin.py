@@ -48,7 +48,6 @@ def upgrade() -> None:
             batch_op.f("fk_memberships_answered_by_user_id_users"), "users", ["answered_by_user_id"], ["id"]
         )
 
-
     # An operation's name is unique within its lead agency: a global check would tell any coordinator
     # the names of operations they may not see.
     with op.batch_alter_table("operations", schema=None) as batch_op:
