@@ -56,6 +56,7 @@ class Hidden:
     may_see: Seer
     markers: tuple[str, ...] = ()
     path_prefix: str = ""  # for 'ref', which names packages and victims alike
+    owner: str = "LEAD"  # the agency whose users wrote it
 
 
 @dataclass
@@ -67,8 +68,8 @@ class MatrixWorld:
 
     shared_subject: str = ""
 
-    def markers(self) -> list[tuple[str, Seer]]:
-        return [(marker, obj.may_see) for obj in self.objects for marker in obj.markers]
+    def markers(self) -> list[tuple[str, Seer, str]]:
+        return [(marker, obj.may_see, obj.owner) for obj in self.objects for marker in obj.markers]
 
     def named_by(self, param: str, path: str) -> list[Hidden]:
         return [obj for obj in self.objects if obj.param == param and obj.path_prefix in path]
@@ -171,6 +172,9 @@ def build(client: TestClient, db: Database, settings: Settings) -> MatrixWorld:
     def outsider_or_platform(agency: str, role: str) -> bool:
         return agency == "OUTSIDER" or role == "platform_admin"
 
+    def manages_op(agency: str, role: str) -> bool:
+        return role == "platform_admin" or (agency, role) == ("LEAD", "coordinator")
+
     def nobody(agency: str, role: str) -> bool:
         return False
 
@@ -182,6 +186,7 @@ def build(client: TestClient, db: Database, settings: Settings) -> MatrixWorld:
             "999998",
             outsider_or_platform,
             ("Op Elsewhere zq8", ELSEWHERE_EMAIL),
+            owner="OUTSIDER",
         ),
         Hidden(
             "referral_id",
@@ -208,7 +213,10 @@ def build(client: TestClient, db: Database, settings: Settings) -> MatrixWorld:
         Hidden("note_id", str(note["id"]), "999995", lead_only, ("note zq6",)),
         Hidden("token_id", str(token_id), "999994", seen_by_managers_of_lead),
         Hidden("username", "analyst.lead", "analyst.nobody", seen_by_managers_of_lead),
-        Hidden("membership_id", str(invitation["id"]), "999993", nobody),
+        # An invitation is answered only by the invited agency (none of whose users is here); the lead's
+        # coordinators and platform admins manage it through the operation.
+        Hidden("membership_id", str(invitation["id"]), "999993", nobody, (), "/invitations/"),
+        Hidden("membership_id", str(invitation["id"]), "999993", manages_op, (), "/memberships/"),
         # Not a path parameter: the RED arrest is only a marker, seen by the investigator who wrote it.
         Hidden("", "", "", lambda agency, role: (agency, role) == ("LEAD", "investigator"), (ARREST_DATE,)),
     ]

@@ -10,6 +10,7 @@ from caseweave.access.service import visible_operation
 from caseweave.actor import Actor
 from caseweave.errors import Forbidden, Invalid, NotFound
 from caseweave.linkage.models import Subject
+from caseweave.linkage.visibility import subject_visible
 from caseweave.operations.models import Operation
 
 
@@ -46,9 +47,9 @@ def require_coordinator(actor: Actor, operation: Operation, what: str) -> None:
 
 def find_subject(session: Session, actor: Actor, public_id: str, *, follow: bool = True) -> Subject:
     """The subject (a merged one leads to its survivor when follow), if the actor's agency takes part
-    in its operation; otherwise NotFound, exactly like a missing one."""
+    in its operation and may see one of its records; otherwise NotFound, exactly like a missing one."""
     wanted = public_id.strip().upper()
-    subject = session.scalar(select(Subject).where(Subject.public_id == wanted))
+    subject = session.scalar(select(Subject).where(Subject.public_id == wanted, subject_visible(actor)))
     missing = NotFound(f"subject {public_id} not found", field="subject_id")
     if subject is None:
         raise missing

@@ -31,6 +31,7 @@ from caseweave.audit import service as audit
 from caseweave.db.base import utcnow
 from caseweave.errors import Conflict, Forbidden, Invalid
 from caseweave.linkage.models import Subject
+from caseweave.linkage.visibility import subject_visible
 from caseweave.operations.countries import normalise_country
 from caseweave.operations.models import Agency, Operation
 from caseweave.operations.service import agency_by_code
@@ -74,6 +75,7 @@ def list_routes(
     conditions: list[ColumnElement[bool]] = [
         SubjectRoute.operation_id == operation.id,
         Subject.status == "active",
+        subject_visible(actor),
     ]
     for status in statuses or ():
         if status not in ROUTE_STATUSES:

@@ -28,10 +28,10 @@ from caseweave.demo.roster import DEMO_USERS
 from caseweave.dissemination.models import Package, PackageSubject
 from caseweave.dissemination.workflow import acknowledge, mark_received, report_outcome
 from caseweave.linkage.models import Subject
+from caseweave.linkage.visibility import subject_visible
 from caseweave.operations.models import Agency, Operation
 from caseweave.outcomes.models import OutcomeEvent
 from caseweave.outcomes.service import OutcomeIn, add_outcome
-from caseweave.victims.lookups import subject_visible
 from caseweave.victims.models import Victim
 from caseweave.victims.service import add_victim, link_victim, set_status
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseweave.access.policy import visible
+from caseweave.access.service import visible_operation
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.errors import NotFound
@@ -163,6 +164,7 @@ def list_subjects(
     session: Session, actor: Actor, operation_id: int, *, limit: int = 1000
 ) -> list[SubjectSummary]:
     """Active subjects with at least one record the viewer may see, largest first."""
+    visible_operation(session, actor, operation_id)
     rows = session.execute(
         select(Subject.public_id, PersonRecord.id, Agency.code)
         .join(SubjectMember, SubjectMember.subject_id == Subject.id)

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP
+from caseweave.access.service import require_case_writer, visible_operation
 from caseweave.actor import Actor
 from caseweave.bounds import ascii_int
 from caseweave.errors import CaseweaveError, Invalid
@@ -56,6 +57,7 @@ class ImportResult:
 def import_csv(
     session: Session, actor: Actor, operation_id: int, text: str, name: str, tlp: TLP = TLP.AMBER
 ) -> ImportResult:
+    require_case_writer(session, actor, visible_operation(session, actor, operation_id))
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]

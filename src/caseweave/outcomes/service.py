@@ -23,10 +23,11 @@ from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.errors import Conflict, Invalid
 from caseweave.linkage.models import Subject
+from caseweave.linkage.visibility import may_see
 from caseweave.operations.countries import normalise_country
 from caseweave.operations.models import Agency, Operation
 from caseweave.outcomes.models import KINDS, PLEAS, OutcomeEvent
-from caseweave.victims.lookups import find_subject, may_see
+from caseweave.victims.lookups import find_subject
 
 AFTER_ARREST = ("charged", "plea", "convicted", "acquitted", "sentenced", "no_further_action")
 

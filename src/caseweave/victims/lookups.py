@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseweave.access.policy import visible
 from caseweave.access.service import visible_operation
 from caseweave.actor import Actor
 from caseweave.errors import NotFound
-from caseweave.intake.models import PersonRecord
-from caseweave.linkage.models import Subject, SubjectMember
-
-
-def may_see(model: Any, actor: Actor) -> ColumnElement[bool]:
-    """The policy for users; the CLI operator (shell access to the database anyway) sees all."""
-    return true() if actor.is_operator else visible(model, actor.viewer)
-
-
-def subject_visible(actor: Actor) -> ColumnElement[bool]:
-    """A subject is seen through its records: visible where the actor may see one of them."""
-    return exists(
-        select(SubjectMember.person_record_id)
-        .join(PersonRecord, PersonRecord.id == SubjectMember.person_record_id)
-        .where(SubjectMember.subject_id == Subject.id, may_see(PersonRecord, actor))
-    )
+from caseweave.linkage.models import Subject
+from caseweave.linkage.visibility import subject_visible
 
 
 def find_subject(session: Session, actor: Actor, operation_id: int, public_id: str) -> Subject:

@@ -27,8 +27,8 @@ from caseweave.config import Settings
 from caseweave.db.base import utcnow
 from caseweave.intake.models import PersonRecord, Referral, ReferralMediaHash, Sighting
 from caseweave.linkage.models import SubjectMember
+from caseweave.linkage.visibility import may_see
 from caseweave.media.models import MediaBankEntry, MediaHash, MediaMatch
-from caseweave.victims.lookups import may_see
 from caseweave.victims.models import Victim, VictimLink
 
 INDICATOR = re.compile(r"\b(live\w*|stream\w*|ongoing)\b", re.IGNORECASE)

@@ -21,11 +21,12 @@ from caseweave.bounds import ascii_int
 from caseweave.errors import Conflict, Invalid, NotFound
 from caseweave.intake.models import Referral
 from caseweave.linkage.models import Subject
+from caseweave.linkage.visibility import may_see
 from caseweave.media.models import MediaBankEntry
 from caseweave.operations.countries import normalise_country
 from caseweave.operations.models import Agency
 from caseweave.operations.service import agency_by_code
-from caseweave.victims.lookups import find_subject, may_see
+from caseweave.victims.lookups import find_subject
 from caseweave.victims.models import STATUSES, Victim, VictimEvent, VictimLink
 
 LINK_KINDS = ("series", "subject", "referral")
