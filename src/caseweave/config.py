@@ -15,11 +15,39 @@ class Settings(BaseSettings):
     )
     session_hours: float = Field(default=12.0, gt=0, description="Lifetime of a login token.")
     api_token_days: int = Field(default=90, gt=0, description="Default lifetime of an API token.")
-    lockout_after: int = Field(default=5, ge=1, description="Failed logins before the account waits.")
-    lockout_base_seconds: int = Field(
-        default=60, ge=1, description="First wait after lockout; doubles with every further failure."
+    lockout_after: int = Field(
+        default=5, ge=1, description="Failed logins from one address for one username before it waits."
     )
-    min_password_length: int = Field(default=12, ge=8)
+    lockout_base_seconds: int = Field(
+        default=60, ge=1, description="That address's first wait; doubles with every further failure."
+    )
+    min_password_length: int = Field(default=12, ge=12, description="Shortest password (ASVS: 12).")
+    # Login (docs/architecture.md "Login"). Failures are counted per source address and per username
+    # from that address, never per account alone, so nobody elsewhere can lock the real user out. The
+    # counts live in each server process's memory: several processes each keep their own.
+    lockout_max_seconds: int = Field(
+        default=900, ge=1, description="Longest wait of one address for one username."
+    )
+    login_address_failures: int = Field(
+        default=50, ge=1, description="Failed logins from one address, whatever the usernames, per window."
+    )
+    login_address_window_seconds: int = Field(
+        default=900, ge=1, description="That window; an address past its failures waits for the window."
+    )
+    login_throttle_entries: int = Field(
+        default=100_000,
+        ge=100,
+        description="Addresses, and address-username pairs, each remembered at most (least recent forgotten).",
+    )
+    login_hash_slots: int | None = Field(
+        default=None, ge=1, description="Password checks computed at once; default the number of CPUs."
+    )
+    login_hash_wait_seconds: float = Field(
+        default=2.0, ge=0, le=30, description="How long a login waits for a free slot before answering 503."
+    )
+    totp_issuer: str = Field(
+        default="caseweave", min_length=1, max_length=60, description="Name shown in authenticator apps."
+    )
     auto_upgrade: bool = Field(default=True, description="Apply migrations on first use.")
     # 24 h: returns log instants in local time mislabelled as UTC (up to 14 h off) and residential
     # leases last about a day; a wider gap starts linking the next subscriber of a reused address.

@@ -2,29 +2,156 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+import threading
+from collections.abc import Awaitable
+from dataclasses import asdict
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
 from caseweave.api.params import DbId
-from caseweave.auth import service
+from caseweave.auth import login, service
+from caseweave.auth.login import Attempt
 from caseweave.auth.schemas import (
     LoginIn,
+    PasswordChanged,
+    PasswordChangeIn,
     RevokedOut,
     TokenIn,
     TokenIssued,
     TokenOut,
+    TotpConfirmIn,
+    TotpEnrolment,
     UserCreated,
     UserIn,
     UserOut,
 )
+from caseweave.auth.service import IssuedToken
+from caseweave.auth.throttle import Busy, LoginGuard, Throttled, source_key
+from caseweave.db.runtime import Database
+from caseweave.errors import Unauthenticated
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/login", response_model=TokenIssued)
-def login(body: LoginIn, request: Request, session: SessionDep, settings: SettingsDep) -> TokenIssued:
-    issued = service.login(session, settings, body.username, body.password, request.state.request_id)
+# The routes that check a password are async and take no request-wide session: login.py opens its
+# own short transactions around the hashing, and a request waiting for a hash slot holds no thread.
+_CHECKS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "wrong username, password or code: one answer for every such failure"},
+    422: {"description": "a field missing or out of bounds (a password above 256 characters)"},
+    429: {"description": "too many failures from your address: wait Retry-After seconds"},
+    503: {"description": "too many password checks at once: retry after Retry-After seconds"},
+}
+_NO_FACTOR = {"description": "right password, but your roles need a second factor: enrol one first"}
+_guard_lock = threading.Lock()
+_T = TypeVar("_T")
+
+
+def _database(request: Request) -> Database:
+    db: Database = request.app.state.database
+    return db
+
+
+def _guard(request: Request) -> LoginGuard:
+    """This app's throttle and hash slots, made on first use."""
+    state = request.app.state
+    with _guard_lock:
+        guard: LoginGuard | None = getattr(state, "login_guard", None)
+        if guard is None:
+            guard = LoginGuard.from_settings(_database(request).settings)
+            state.login_guard = guard
+    return guard
+
+
+def _attempt(request: Request, username: str, password: str, code: str | None, purpose: str) -> Attempt:
+    host = request.client.host if request.client else None
+    return Attempt(username, password, code, source_key(host), request.state.request_id, purpose)
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated(
+            "no bearer token", hint="log in at POST /auth/login and send 'Authorization: Bearer …'"
+        )
+    return secret.strip()
+
+
+async def _answer(request: Request, response: Response, work: Awaitable[_T]) -> _T | JSONResponse:
+    """`work`'s result, never cached; a refusal that says when to come back carries Retry-After."""
+    response.headers["Cache-Control"] = "no-store"
+    try:
+        return await work
+    except (Throttled, Busy) as exc:
+        body = {"error": exc.as_dict(), "request_id": request.state.request_id}
+        headers = {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"}
+        return JSONResponse(body, status_code=exc.http_status, headers=headers)
+
+
+def _issued(issued: IssuedToken) -> TokenIssued:
     return TokenIssued(token=issued.secret, token_id=issued.token.id, expires_at=issued.token.expires_at)
+
+
+@router.post("/auth/login", response_model=TokenIssued, responses={**_CHECKS, 403: _NO_FACTOR})
+async def login_route(body: LoginIn, request: Request, response: Response) -> object:
+    """A session token for your username and password, and your current code once you enrolled a
+    second factor. Platform admins, agency admins and coordinators must enrol one first."""
+    attempt = _attempt(request, body.username, body.password, body.otp, "login")
+
+    async def work() -> TokenIssued:
+        return _issued(await login.login(_database(request), _guard(request), attempt))
+
+    return await _answer(request, response, work())
+
+
+@router.post("/auth/totp/enrol", response_model=TotpEnrolment, responses=_CHECKS)
+async def enrol_totp(body: LoginIn, request: Request, response: Response) -> object:
+    """Start enrolling a TOTP second factor: your username and password (and current code, when
+    replacing a factor) give a new secret, shown once and pending until confirmed."""
+    attempt = _attempt(request, body.username, body.password, body.otp, "totp_enrol")
+
+    async def work() -> TotpEnrolment:
+        enrolment = await login.enrol_totp(_database(request), _guard(request), attempt)
+        return TotpEnrolment(**asdict(enrolment))
+
+    return await _answer(request, response, work())
+
+
+@router.post("/auth/totp/confirm", response_model=TokenIssued, responses=_CHECKS)
+async def confirm_totp(body: TotpConfirmIn, request: Request, response: Response) -> object:
+    """Confirm the pending secret with a code from it: it becomes your second factor and you are
+    logged in."""
+    attempt = _attempt(request, body.username, body.password, body.code, "totp_confirm")
+
+    async def work() -> TokenIssued:
+        return _issued(await login.confirm_totp(_database(request), _guard(request), attempt))
+
+    return await _answer(request, response, work())
+
+
+@router.post("/auth/password", response_model=PasswordChanged, responses=_CHECKS)
+async def change_password(body: PasswordChangeIn, request: Request, response: Response) -> object:
+    """Change your own password: your bearer token, the current password (and code, once enrolled)
+    and the new one. Your other login sessions end; API tokens stay."""
+    bearer = _bearer(request)
+    source = _attempt(request, "", "", None, "password").source
+
+    async def work() -> PasswordChanged:
+        ended = await login.change_password(
+            _database(request),
+            _guard(request),
+            bearer,
+            current=body.current_password,
+            new=body.new_password,
+            code=body.otp,
+            source=source,
+            request_id=request.state.request_id,
+        )
+        return PasswordChanged(sessions_ended=ended)
+
+    return await _answer(request, response, work())
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -3,22 +3,53 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from caseweave.auth.passwords import MAX_PASSWORD_LENGTH
+from caseweave.auth.totp import CODE_PATTERN
 from caseweave.bounds import Count
 from caseweave.operations.schemas import AgencyOut
 
+# Bounded before anything else runs: a 10 MB password is refused (422) without being hashed.
+Username = Annotated[str, Field(min_length=1, max_length=120)]
+Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+Code = Annotated[str, Field(pattern=CODE_PATTERN, description="6 digits from the authenticator app")]
+
 
 class LoginIn(BaseModel):
-    username: str
-    password: str
+    username: Username
+    password: Password
+    otp: Code | None = Field(default=None, description="the current code, once a second factor is enrolled")
 
 
 class TokenIssued(BaseModel):
     token: str = Field(description="shown once; send as 'Authorization: Bearer <token>'")
     token_id: int
     expires_at: datetime
+
+
+class TotpConfirmIn(BaseModel):
+    username: Username
+    password: Password
+    code: Code = Field(description="a code from the secret that /auth/totp/enrol gave")
+
+
+class TotpEnrolment(BaseModel):
+    secret: str = Field(description="shown once: type it into the authenticator app, or use the URI")
+    otpauth_uri: str = Field(description="otpauth:// URI, for a QR code")
+    expires_at: datetime = Field(description="confirm a code from it before this time")
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: Password
+    new_password: Password = Field(description="12 to 256 characters, not common or easy to guess")
+    otp: Code | None = Field(default=None, description="the current code, once a second factor is enrolled")
+
+
+class PasswordChanged(BaseModel):
+    sessions_ended: int = Field(description="your other login sessions, now ended (API tokens stay)")
 
 
 class UserIn(BaseModel):

@@ -14,11 +14,11 @@ from caseweave.access.labels import Role
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.auth.models import Token, User
-from caseweave.auth.passwords import generate_password, hash_password, verify_password
+from caseweave.auth.passwords import generate_password, hash_password
 from caseweave.auth.tokens import is_well_formed, new_token, token_digest
 from caseweave.config import Settings
 from caseweave.db.base import utcnow
-from caseweave.errors import Conflict, Invalid, Locked, NotFound, Unauthenticated
+from caseweave.errors import Conflict, Invalid, NotFound, Unauthenticated
 from caseweave.operations.service import agency_by_code
 
 
@@ -114,41 +114,6 @@ def _revoke_all(session: Session, user: User) -> int:
     for token in tokens:
         token.revoked_at = now
     return len(tokens)
-
-
-def login(session: Session, settings: Settings, username: str, password: str, request_id: str) -> IssuedToken:
-    """Check a password; failures are counted and, past a threshold, make the account wait.
-
-    A failed attempt is committed before the error is raised, so the count survives.
-    """
-    user = session.scalar(select(User).where(User.username == username))
-    now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
-        raise Locked(f"too many failed logins; try again in {wait} s", hint="or ask an admin")
-    if user is None or user.disabled or not verify_password(user.password_hash if user else None, password):
-        if user is not None and not user.disabled:
-            user.failed_logins += 1
-            over = user.failed_logins - settings.lockout_after
-            if over >= 0:
-                user.locked_until = now + timedelta(
-                    seconds=settings.lockout_base_seconds * 2 ** min(over, 10)
-                )
-            audit.record(
-                session,
-                Actor(name=f"login:{username}", request_id=request_id),
-                "auth.login_failed",
-                "user",
-                [user.id],
-                detail={"failed_logins": user.failed_logins},
-            )
-            session.commit()
-        raise Unauthenticated("wrong username or password")
-    user.failed_logins = 0
-    user.locked_until = None
-    issued = _issue(session, user, "session", "login", now + timedelta(hours=settings.session_hours))
-    audit.record(session, Actor.for_user(user, request_id), "auth.login", "token", [issued.token.id])
-    return issued
 
 
 def _issue(session: Session, user: User, kind: str, name: str, expires_at: datetime) -> IssuedToken:

@@ -1,0 +1,247 @@
+"""Who may try a password now: failures counted per source address and per (username, address), and
+at most a few password checks computed at once.
+
+Never per account alone: a count that any caller can raise would let an anonymous attacker lock the
+real user out. Keyed only on the strings a caller sends, the same history gets the same answer
+whatever the username, so the throttle tells nobody which accounts exist.
+
+The state lives in this process's memory and is bounded: each table keeps at most `max_entries` keys
+and forgets the least recently failed first (to flush a pair an attacker must fail from thousands of
+addresses). Several server processes each keep their own counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import os
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TypeVar
+
+import anyio
+
+from caseweave.config import Settings
+from caseweave.errors import CaseweaveError, Locked
+
+# A pair idle this long starts afresh; until then it keeps its longest wait.
+FORGET_PAIR_SECONDS = 24 * 3600
+_POLL_SECONDS = 0.01
+_Entry = TypeVar("_Entry")
+
+
+class Throttled(Locked):
+    """429: this address must wait. `retry_after` becomes the Retry-After header."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many failed logins from your address; try again in {retry_after} s",
+            hint="ask an admin if you have forgotten your password",
+        )
+        self.retry_after = retry_after
+
+
+class Busy(CaseweaveError):
+    """503: every password-check slot stayed taken while this request waited."""
+
+    code = "busy"
+    http_status = 503
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__("too many logins at once; try again shortly")
+        self.retry_after = retry_after
+
+
+def source_key(host: str | None) -> str:
+    """The address a client is counted by. An IPv6 client holds a whole /64, so that is one address."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return host or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+@dataclass
+class _Pair:
+    failures: int
+    last: float
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class LoginThrottle:
+    """Per (username, address): `free_failures`, then waits from `base_seconds` doubling up to
+    `max_seconds`. Per address: a bucket of `address_failures` refilled over `address_window`."""
+
+    def __init__(
+        self,
+        *,
+        free_failures: int,
+        base_seconds: float,
+        max_seconds: float,
+        address_failures: int,
+        address_window: float,
+        max_entries: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._free = free_failures
+        self._base = base_seconds
+        self._max = max_seconds
+        self._capacity = float(address_failures)
+        self._rate = address_failures / address_window
+        self._max_entries = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+        # Keys are keyed hashes: no submitted username (perhaps a password typed in the wrong box)
+        # stays in memory, and nobody can aim keys at one hash slot.
+        self._salt = secrets.token_bytes(16)
+        self._pairs: OrderedDict[bytes, _Pair] = OrderedDict()
+        self._addresses: OrderedDict[bytes, _Bucket] = OrderedDict()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginThrottle:
+        return cls(
+            free_failures=settings.lockout_after,
+            base_seconds=settings.lockout_base_seconds,
+            max_seconds=settings.lockout_max_seconds,
+            address_failures=settings.login_address_failures,
+            address_window=settings.login_address_window_seconds,
+            max_entries=settings.login_throttle_entries,
+        )
+
+    def begin(self, username: str, source: str) -> Ticket:
+        """Refuse (Throttled), or count this attempt as a failure until its ticket says otherwise:
+        counted before the password is checked, so parallel guesses are all counted."""
+        pair_key, address_key = self._key(b"pair", username, source), self._key(b"address", source)
+        with self._lock:
+            now = self._clock()
+            pair = self._pair(pair_key, now)
+            bucket = self._bucket(address_key, now)
+            wait = max(self._pair_wait(pair, now), (1 - bucket.tokens) / self._rate)
+            if wait > 0:
+                raise Throttled(max(1, math.ceil(wait)))
+            pair.failures, pair.last = pair.failures + 1, now
+            bucket.tokens -= 1
+            self._store(self._pairs, pair_key, pair)
+            self._store(self._addresses, address_key, bucket)
+        return Ticket(self, pair_key, address_key)
+
+    def _settle(self, pair_key: bytes, address_key: bytes, *, forget_pair: bool) -> None:
+        with self._lock:
+            pair = self._pairs.get(pair_key)
+            if pair is not None:
+                pair.failures -= 1
+                if forget_pair or pair.failures <= 0:
+                    del self._pairs[pair_key]
+            bucket = self._addresses.get(address_key)
+            if bucket is not None:
+                bucket.tokens += 1
+                if bucket.tokens >= self._capacity:
+                    del self._addresses[address_key]
+
+    def _key(self, kind: bytes, *parts: str) -> bytes:
+        digest = hashlib.blake2b(kind, digest_size=16, key=self._salt)
+        for part in parts:
+            encoded = part.encode("utf-8", "surrogatepass")
+            digest.update(len(encoded).to_bytes(4, "big") + encoded)
+        return digest.digest()
+
+    def _pair(self, key: bytes, now: float) -> _Pair:
+        pair = self._pairs.get(key)
+        if pair is None or now - pair.last > FORGET_PAIR_SECONDS:
+            return _Pair(0, now)
+        return pair
+
+    def _bucket(self, key: bytes, now: float) -> _Bucket:
+        bucket = self._addresses.get(key)
+        if bucket is None:
+            return _Bucket(self._capacity, now)
+        bucket.tokens = min(self._capacity, bucket.tokens + (now - bucket.updated) * self._rate)
+        bucket.updated = now
+        return bucket
+
+    def _pair_wait(self, pair: _Pair, now: float) -> float:
+        over = pair.failures - self._free
+        if over < 0:
+            return 0.0
+        return pair.last + min(self._base * 2.0 ** min(over, 40), self._max) - now
+
+    def _store(self, table: OrderedDict[bytes, _Entry], key: bytes, value: _Entry) -> None:
+        table[key] = value
+        table.move_to_end(key)
+        while len(table) > self._max_entries:
+            table.popitem(last=False)
+
+    def entries(self) -> tuple[int, int]:
+        """How many pairs and addresses are remembered (for tests and metrics)."""
+        with self._lock:
+            return len(self._pairs), len(self._addresses)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One counted attempt. A failure needs nothing more; the other outcomes settle it."""
+
+    throttle: LoginThrottle
+    pair_key: bytes
+    address_key: bytes
+
+    def succeeded(self) -> None:
+        """The right password: this address starts afresh for this username; the attempt is refunded."""
+        self.throttle._settle(self.pair_key, self.address_key, forget_pair=True)
+
+    def abandoned(self) -> None:
+        """No password was checked (no free slot, a server error): the attempt does not count."""
+        self.throttle._settle(self.pair_key, self.address_key, forget_pair=False)
+
+
+class HashSlots:
+    """At most `slots` password checks at once: argon2 takes about 64 MiB and more than a core each,
+    so a burst of logins would starve every other request. Waiters poll from the event loop (no
+    worker thread is held while waiting) and get Busy (503) after `wait_seconds`."""
+
+    def __init__(self, slots: int, wait_seconds: float) -> None:
+        self._free = threading.BoundedSemaphore(slots)
+        self._wait = wait_seconds
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HashSlots:
+        return cls(settings.login_hash_slots or os.cpu_count() or 1, settings.login_hash_wait_seconds)
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        deadline = time.monotonic() + self._wait
+        while not self._free.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise Busy()
+            await anyio.sleep(_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            self._free.release()
+
+
+@dataclass(frozen=True)
+class LoginGuard:
+    """What one server process keeps to protect password checks."""
+
+    throttle: LoginThrottle
+    slots: HashSlots
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginGuard:
+        return cls(LoginThrottle.from_settings(settings), HashSlots.from_settings(settings))
