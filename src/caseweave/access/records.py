@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from caseweave.db.base import Base, UTCDateTime, utcnow
@@ -52,3 +52,5 @@ class Release(Base):
     record_id: Mapped[int] = mapped_column(Integer)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # The owner's grant to change a shared record (a victim's status): seeing is not writing.
+    may_write: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

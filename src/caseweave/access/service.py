@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from caseweave.access.admin import is_platform_admin
 from caseweave.access.labels import CASE_WRITERS, TLP, WRITING_MEMBERS
-from caseweave.access.policy import joined
+from caseweave.access.policy import joined, visible
 from caseweave.access.records import Release
 from caseweave.actor import Actor
 from caseweave.auth.models import User
 from caseweave.db.base import MAX_ID
 from caseweave.errors import Forbidden, Invalid, NotFound
 from caseweave.operations.models import Agency, Membership, Operation
+
+
+def may_see(model: Any, actor: Actor) -> ColumnElement[bool]:
+    """The policy as SQL for an actor: a user's view; the CLI operator (who holds the database) sees all."""
+    return true() if actor.is_operator else visible(model, actor.viewer)
 
 
 def membership_of(session: Session, operation_id: int, agency_id: int) -> Membership | None:
@@ -55,6 +61,29 @@ def require_case_writer(session: Session, actor: Actor, operation: Operation) ->
     return user
 
 
+def require_record_writer(session: Session, actor: Actor, operation: Operation, record: Any) -> User:
+    """Change a shared record: a case writer of the owning agency, or of an agency the owner granted
+    writing to (`Release.may_write`). Seeing a record released to you is not the right to change it."""
+    user = require_case_writer(session, actor, operation)
+    if user.agency_id == record.owner_agency_id:
+        return user
+    kind, key = type(record).record_kind, record.id
+    granted = session.scalar(
+        select(Release.id).where(
+            Release.record_kind == kind,
+            Release.record_id == key,
+            Release.agency_id == user.agency_id,
+            Release.may_write.is_(True),
+        )
+    )
+    if granted is None:
+        raise Forbidden(
+            f"this {kind} is owned by another agency, which has not granted your agency changes to it",
+            hint="ask the owning agency to record it, or to grant your agency changes",
+        )
+    return user
+
+
 def set_releases(
     session: Session,
     operation: Operation,
@@ -63,8 +92,16 @@ def set_releases(
     tlp: TLP,
     agency_codes: Sequence[str],
     usernames: Sequence[str],
+    writers: Sequence[str] = (),
 ) -> None:
-    """Record who beyond the owner may see a record; only AMBER (agencies) and RED (users) allow it."""
+    """Record who beyond the owner may see a record; only AMBER (agencies) and RED (users) allow it.
+    `writers`: agencies among `agency_codes` the owner also lets change it."""
+    if unknown := sorted(set(writers) - set(agency_codes)):
+        raise Invalid(
+            f"{', '.join(unknown)} may change the record only if it is released to them",
+            field="writers",
+            hint="list them in released_to too",
+        )
     if agency_codes and tlp is not TLP.AMBER:
         raise Invalid(
             f"only AMBER records are released to other agencies, not {tlp.value}",
@@ -84,7 +121,11 @@ def set_releases(
                 field="released_to",
                 hint="release only to member agencies",
             )
-        session.add(Release(record_kind=record_kind, record_id=record_id, agency_id=agency.id))
+        session.add(
+            Release(
+                record_kind=record_kind, record_id=record_id, agency_id=agency.id, may_write=code in writers
+            )
+        )
     for name in dict.fromkeys(usernames):
         user = session.scalar(select(User).where(User.username == name))
         if user is None or membership_of(session, operation.id, user.agency_id) is None:

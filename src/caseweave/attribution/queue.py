@@ -27,6 +27,7 @@ from caseweave.attribution.routing import (
     decide,
     describe,
 )
+from caseweave.attribution.visible_evidence import visible_scores
 from caseweave.audit import service as audit
 from caseweave.db.base import utcnow
 from caseweave.errors import Conflict, Forbidden, Invalid
@@ -99,7 +100,7 @@ def list_routes(
         conditions.append(SubjectRoute.status == "routed")
     if wanted is not None:
         conditions.append(SubjectRoute.agency_id == wanted.id)
-    entries = route_entries(session, and_(*conditions), limit)
+    entries = route_entries(session, actor, and_(*conditions), limit)
     audit.record(
         session,
         actor,
@@ -172,7 +173,7 @@ def route_by_hand(
         operation_id=operation.id,
         detail={"subject": subject.public_id, "before": before, "agency": target.code, "reason": row.note},
     )
-    return route_entries(session, SubjectRoute.id == row.id, 1)[0]
+    return route_entries(session, actor, SubjectRoute.id == row.id, 1)[0]
 
 
 def clear_manual_route(session: Session, actor: Actor, subject_id: str, *, reason: str) -> RouteEntry:
@@ -207,7 +208,7 @@ def clear_manual_route(session: Session, actor: Actor, subject_id: str, *, reaso
         operation_id=operation.id,
         detail={"subject": subject.public_id, "reason": reason.strip(), "now": f"{row.status}:{row.reason}"},
     )
-    return route_entries(session, SubjectRoute.id == row.id, 1)[0]
+    return route_entries(session, actor, SubjectRoute.id == row.id, 1)[0]
 
 
 def _target(session: Session, operation: Operation, agency: str | None, country: str | None) -> Agency:
@@ -256,7 +257,10 @@ def _current_attribution_id(session: Session, subject_id: int) -> int | None:
     )
 
 
-def route_entries(session: Session, condition: ColumnElement[bool], limit: int) -> list[RouteEntry]:
+def route_entries(
+    session: Session, actor: Actor, condition: ColumnElement[bool], limit: int
+) -> list[RouteEntry]:
+    """Routes with the attribution figures scored from the evidence the actor may see."""
     rows = session.execute(
         select(SubjectRoute, Subject.public_id, Agency.code, Attribution)
         .join(Subject, Subject.id == SubjectRoute.subject_id)
@@ -266,6 +270,7 @@ def route_entries(session: Session, condition: ColumnElement[bool], limit: int) 
         .order_by(Subject.id)
         .limit(limit)
     ).all()
+    scores = visible_scores(session, actor, [attribution for *_, attribution in rows if attribution])
     return [
         RouteEntry(
             subject=public_id,
@@ -278,10 +283,10 @@ def route_entries(session: Session, condition: ColumnElement[bool], limit: int) 
             note=route.note,
             decided_by=route.decided_by,
             decided_at=route.decided_at,
-            attribution_status=attribution.status if attribution else None,
-            top_country=attribution.top_country if attribution else None,
-            confidence=attribution.confidence if attribution else None,
-            distribution=dict(attribution.distribution) if attribution else {},
+            attribution_status=scores[attribution.id].status if attribution else None,
+            top_country=scores[attribution.id].top_country if attribution else None,
+            confidence=scores[attribution.id].confidence if attribution else None,
+            distribution=dict(scores[attribution.id].distribution) if attribution else {},
             provider=f"{attribution.provider}: {attribution.provider_source}" if attribution else None,
             provider_data_date=attribution.provider_data_date if attribution else None,
             computed_at=attribution.computed_at if attribution else None,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from caseweave.access.policy import visible
@@ -23,10 +23,11 @@ from caseweave.attribution.checks import find_subject, is_coordinator
 from caseweave.attribution.models import Attribution, AttributionEvidence, SubjectRoute
 from caseweave.attribution.queue import RouteEntry, route_entries
 from caseweave.attribution.scoring import score
+from caseweave.attribution.visible_evidence import visible_evidence
 from caseweave.attribution.weights import Weights
 from caseweave.audit import service as audit
 from caseweave.errors import NotFound
-from caseweave.intake.models import PersonRecord, Sighting
+from caseweave.intake.models import PersonRecord
 from caseweave.linkage.models import Subject, SubjectEvent, SubjectMember
 from caseweave.operations.models import Operation
 
@@ -132,7 +133,7 @@ def current_attribution(session: Session, actor: Actor, subject_id: str) -> Attr
             hint=f"run `caseweave attribute --operation {operation.id}`",
         )
     weights = Weights.from_params(attribution.params)
-    rows = _visible_evidence(session, attribution.id, actor)
+    rows = visible_evidence(session, actor, [attribution.id]).get(attribution.id, [])
     outcome = score(rows, weights)
     total = session.scalar(
         select(func.count())
@@ -182,15 +183,21 @@ def current_attribution(session: Session, actor: Actor, subject_id: str) -> Attr
     holds = session.scalar(
         select(exists().where(PersonRecord.id.in_(seen), PersonRecord.owner_agency_id == own_agency))
     )
-    if not complete and (decides or holds):
+    if not complete and holds:  # what an alert already tells a holding agency, and no more
         view.hidden_note = HIDDEN_EVIDENCE
     if decides:
-        entry = route_entries(session, SubjectRoute.subject_id == subject.id, 1) if route is not None else []
+        entry = (
+            route_entries(session, actor, SubjectRoute.subject_id == subject.id, 1)
+            if route is not None
+            else []
+        )
+        # The system's own figures only where they rest on nothing hidden from this viewer.
+        figures = attribution if complete else outcome
         view.decision = Decision(
-            attribution.status,
-            attribution.top_country,
-            attribution.confidence,
-            dict(attribution.distribution),
+            figures.status,
+            figures.top_country,
+            figures.confidence,
+            dict(figures.distribution),
             entry[0] if entry else None,
         )
     audit.record(
@@ -224,26 +231,3 @@ def _retired(session: Session, actor: Actor, subject: Subject) -> None:
         f"{', '.join(sorted(related)) or 'no subject'}",
         field="subject_id",
     )
-
-
-def _visible_evidence(session: Session, attribution_id: int, actor: Actor) -> list[AttributionEvidence]:
-    """The evidence rows whose person record (and sighting) the viewer may see: the policy in SQL."""
-    viewer = actor.viewer
-    query = (
-        select(AttributionEvidence)
-        .join(PersonRecord, PersonRecord.id == AttributionEvidence.person_record_id)
-        .where(
-            AttributionEvidence.attribution_id == attribution_id,
-            visible(PersonRecord, viewer),
-            or_(
-                AttributionEvidence.sighting_id.is_(None),
-                exists(
-                    select(Sighting.id).where(
-                        Sighting.id == AttributionEvidence.sighting_id, visible(Sighting, viewer)
-                    )
-                ),
-            ),
-        )
-        .order_by(AttributionEvidence.weight.desc(), AttributionEvidence.kind, AttributionEvidence.id)
-    )
-    return list(session.scalars(query))

@@ -1,6 +1,6 @@
 """What changed between two versions of an agency's package: subjects added and removed (and why),
 and for each subject in both, new or dropped selectors, new sightings, attribution, urgency, records
-and referrals, and the further material held elsewhere. Computed from the two documents alone."""
+and referrals. Computed from the two documents alone."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def describe_attribution(attribution: Mapping[str, Any] | None) -> str:
 def diff(
     previous: Mapping[str, Any], content: Mapping[str, Any], why_removed: Mapping[str, str]
 ) -> dict[str, Any]:
-    """`content` is the new version's content part (document.content): to, tlp, subjects, further material."""
+    """`content` is the new version's content part (document.content): to, tlp, subjects."""
     subjects: list[dict[str, Any]] = content["subjects"]
     before = {s["subject"]: s for s in previous["subjects"]}
     after = {s["subject"]: s for s in subjects}
@@ -77,8 +77,6 @@ def _subject_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
     old_referrals = {r["id"] for r in old["referrals"]}
     if new_referrals := [r["external_id"] for r in new["referrals"] if r["id"] not in old_referrals]:
         change["new_referrals"] = new_referrals
-    if old["further_material"] != new["further_material"]:
-        change["further_material"] = "what other agencies hold changed: see further material"
     if old["media"] != new["media"]:
         change["media"] = (
             f"media hashes listed {old['media']['hashes_listed']} → {new['media']['hashes_listed']}"

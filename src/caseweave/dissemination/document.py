@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,9 +19,10 @@ from caseweave.dissemination.urgency import LABELS, LEVELS
 from caseweave.operations.models import Agency, Operation
 
 FORMAT = "caseweave.lead-package"
-FORMAT_VERSION = 1
+# 2: no "further_material" (it counted and named what the receiver may not see)
+FORMAT_VERSION = 2
 # what the agency is told, not when or as which version: equal content means nothing to send
-CONTENT_KEYS = ("to", "tlp", "subjects", "further_material")
+CONTENT_KEYS = ("to", "tlp", "subjects")
 
 
 def canonical(document: Any) -> bytes:
@@ -72,7 +72,6 @@ def content(agency: Agency, tlp: TLP, subjects: list[dict[str, Any]]) -> dict[st
         "to": agency_part(agency),
         "tlp": tlp.value,
         "subjects": subjects,
-        "further_material": _further_material(subjects),
     }
 
 
@@ -110,33 +109,12 @@ def build(
             "records": sum(len(s["persons"]) for s in subjects),
             "selectors": sum(len(s["selectors"]) for s in subjects),
             "media_hashes_listed": sum(int(s["media"]["hashes_listed"]) for s in subjects),
-            "further_material_records": sum(int(f["records"]) for f in what["further_material"]),
         },
         "changes": changes,
         "handling": (
             f"TLP:{what['tlp']}. Prepared for {agency.code} by the coordinator of {operation.name} "
-            f"({lead.code}). Request further material via the coordinator ({lead.contact_point}); "
+            f"({lead.code}). Other agencies may hold further material: request it via the coordinator "
+            f"({lead.contact_point}); "
             "report the outcome for each subject in caseweave. Media content is never included."
         ),
     }
-
-
-def _further_material(subjects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The package-wide list of what other agencies hold: records and subjects per holder."""
-    records: dict[str | None, int] = defaultdict(int)
-    subject_count: dict[str | None, int] = defaultdict(int)
-    text: dict[str | None, str] = {}
-    for subject in subjects:
-        for item in subject["further_material"]:
-            records[item["held_by"]] += int(item["records"])
-            subject_count[item["held_by"]] += 1
-            text[item["held_by"]] = item["text"]
-    return [
-        {
-            "held_by": holder,
-            "records": records[holder],
-            "subjects": subject_count[holder],
-            "text": text[holder],
-        }
-        for holder in sorted(records, key=lambda h: (h is None, h or ""))
-    ]

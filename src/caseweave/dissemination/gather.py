@@ -3,9 +3,10 @@
 Every query that returns case data ANDs the one access policy, asked for the receiving agency as a
 whole (linkage.alerts.agency_viewer), into its WHERE clause: a package holds the records, sightings,
 referrals, attribution evidence and media counts that agency may see, and nothing else. RED records
-are released to named users only, so no agency as a whole sees them. What it may not see is counted
-per holding agency and summarised as "further material held by AGENCY, request via coordinator";
-RED material names no holder, as alerts do.
+are released to named users only, so no agency as a whole sees them. What it may not see appears
+nowhere: not as a holder, a count or a figure derived from it (the attribution shown is scored from
+the evidence the agency may see). Every package says further material may be requested via the
+coordinator, whether or not there is any.
 
 The system's own parts (the attribution decision, the route, urgency) are shown because the subject
 is routed to this agency: attribution.views gives the routed agency the same.
@@ -13,7 +14,7 @@ is routed to this agency: attribution.views gives the routed agency the same.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,9 +23,10 @@ from typing import Any
 from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from caseweave.access.labels import TLP
 from caseweave.access.policy import Viewer, visible
 from caseweave.attribution.models import Attribution, AttributionEvidence, SubjectRoute
+from caseweave.attribution.scoring import score
+from caseweave.attribution.weights import Weights
 from caseweave.db.bulk import chunks
 from caseweave.dissemination.selectors import selector_entries
 from caseweave.dissemination.urgency import Member, Urgency, assess, rank
@@ -55,11 +57,9 @@ def gather(
     session: Session, operation: Operation, agency: Agency, routed: Sequence[tuple[Subject, SubjectRoute]]
 ) -> Gathered:
     viewer = agency_viewer(agency.id)
-    lead = operation.lead_agency
-    via = f"request via the coordinator ({lead.code}, {lead.contact_point})"
     result = Gathered()
     for part in chunks(list(routed), BATCH):
-        entries = _Batch(session, viewer, [subject.id for subject, _ in part]).entries(part, via)
+        entries = _Batch(session, viewer, [subject.id for subject, _ in part]).entries(part)
         result.subjects.extend(entries)
     result.labels = {p["tlp"] for s in result.subjects for p in s["persons"]} | {
         r["tlp"] for s in result.subjects for r in s["referrals"]
@@ -129,13 +129,6 @@ class _Batch:
             )
         }
         self.evidence = self._evidence([a.id for a in self.attributions.values()])
-        self.evidence_total = dict(
-            session.execute(
-                select(AttributionEvidence.attribution_id, func.count())
-                .where(AttributionEvidence.attribution_id.in_([a.id for a in self.attributions.values()]))
-                .group_by(AttributionEvidence.attribution_id)
-            ).all()
-        )
         self.media = self._media(list(self.referrals))
         self.matched = self._matched(list(self.referrals))
         self.urgency = assess(session, self.members, set(self.referrals))
@@ -191,10 +184,10 @@ class _Batch:
         agency = self.agencies.get(agency_id)
         return agency.code if agency else str(agency_id)
 
-    def entries(self, routed: Sequence[tuple[Subject, SubjectRoute]], via: str) -> list[dict[str, Any]]:
-        return [self._entry(subject, route, via) for subject, route in routed]
+    def entries(self, routed: Sequence[tuple[Subject, SubjectRoute]]) -> list[dict[str, Any]]:
+        return [self._entry(subject, route) for subject, route in routed]
 
-    def _entry(self, subject: Subject, route: SubjectRoute, via: str) -> dict[str, Any]:
+    def _entry(self, subject: Subject, route: SubjectRoute) -> dict[str, Any]:
         records = self.records.get(subject.id, [])
         urgency = self.urgency.get(subject.id, Urgency())
         own_referrals = sorted({r.referral_id for r in records if r.referral_id in self.referrals})
@@ -230,18 +223,21 @@ class _Batch:
                 ),
                 "matching": MEDIA_MATCHING,
             },
-            "further_material": self._withheld(subject.id, via),
         }
 
     def _attribution(self, subject_id: int) -> dict[str, Any] | None:
+        """Scored from the evidence this agency may see, with the run's weights: the system's own
+        figures also count clues in records it may not see, and would tell of them."""
         attribution = self.attributions.get(subject_id)
         if attribution is None:
             return None
+        shown = self.evidence.get(attribution.id, [])
+        outcome = score(shown, Weights.from_params(attribution.params))
         return {
-            "status": attribution.status,
-            "country": attribution.top_country,
-            "confidence": round(attribution.confidence, 3),
-            "distribution": {cc: round(share, 3) for cc, share in attribution.distribution.items()},
+            "status": outcome.status,
+            "country": outcome.top_country,
+            "confidence": round(outcome.confidence, 3),
+            "distribution": {cc: round(share, 3) for cc, share in outcome.distribution.items()},
             "provider": f"{attribution.provider}: {attribution.provider_source}",
             "provider_data_date": attribution.provider_data_date.isoformat()
             if attribution.provider_data_date
@@ -257,11 +253,8 @@ class _Batch:
                     "observed_from": iso(e.observed_from),
                     "observed_to": iso(e.observed_to),
                 }
-                for e in self.evidence.get(attribution.id, [])
+                for e in shown
             ],
-            # the figures above count every clue; these are in records the agency may not see
-            "evidence_withheld": self.evidence_total.get(attribution.id, 0)
-            - len(self.evidence.get(attribution.id, [])),
         }
 
     def _person(self, record: PersonRecord) -> dict[str, Any]:
@@ -290,24 +283,3 @@ class _Batch:
             "received_at": iso(referral.received_at),
             "tlp": referral.tlp,
         }
-
-    def _withheld(self, subject_id: int, via: str) -> list[dict[str, Any]]:
-        """Records of the subject the agency may not see, counted per holder; RED names no holder."""
-        counts: Counter[int | None] = Counter()
-        for member in self.members.get(subject_id, []):
-            if member.record_id in self.seen:
-                continue
-            owner_id, tlp = self.holders[member.record_id]
-            counts[None if tlp == TLP.RED.value else owner_id] += 1
-        found = []
-        for owner, records in sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or 0)):
-            holder = self.agencies.get(owner) if owner is not None else None
-            who = f"{holder.code} ({holder.name})" if holder else "another agency"
-            found.append(
-                {
-                    "held_by": holder.code if holder else None,
-                    "records": records,
-                    "text": f"further material held by {who}, {via}",
-                }
-            )
-        return found

@@ -97,18 +97,10 @@ def change_lines(body: Mapping[str, Any]) -> list[str]:
             ),
             f"{item['new_records']} new record(s)" if "new_records" in item else "",
             ("new referral(s): " + ", ".join(item["new_referrals"])) if "new_referrals" in item else "",
-            item.get("further_material", ""),
             item.get("details", ""),
         ]
         lines.append(f"Changed {item['subject']}: " + "; ".join(p for p in parts if p))
     return lines
-
-
-def further_lines(body: Mapping[str, Any]) -> list[str]:
-    return [
-        f"{item['text']} ({item['records']} record(s) on {item['subjects']} subject(s))"
-        for item in body["further_material"]
-    ]
 
 
 def subject_section(subject: Mapping[str, Any]) -> Section:
@@ -131,7 +123,6 @@ def subject_section(subject: Mapping[str, Any]) -> Section:
         f"Media: {media['hashes_listed']} hash(es) listed in the referrals shown; matches against known "
         f"material: {matched if matched is not None else media['matching']}"
     )
-    section.lines.extend(item["text"] for item in subject["further_material"])
     attribution = subject["attribution"]
     if attribution and attribution["evidence"]:
         section.tables.append(
@@ -205,11 +196,6 @@ def _attribution_lines(subject: Mapping[str, Any]) -> list[str]:
         f"IP geolocation by {attribution['provider']}, data of {date} "
         "(a location is a lead: blocks change hands)",
     ]
-    if attribution["evidence_withheld"]:
-        lines.append(
-            f"{attribution['evidence_withheld']} further clue(s) for this attribution lie in records you may "
-            "not see; the figures above count them (request them via the coordinator)"
-        )
     return lines
 
 

@@ -58,7 +58,6 @@ def _section(section: p.Section) -> str:
 def render_html(body: Mapping[str, Any], sha256: str) -> str:
     header = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in p.header(body, sha256))
     changes = p.change_lines(body)
-    further = p.further_lines(body)
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="en"><head><meta charset="utf-8"><title>{escape(p.title(body))}</title>',
@@ -69,8 +68,6 @@ def render_html(body: Mapping[str, Any], sha256: str) -> str:
     ]
     if changes:
         parts.append(f"<h2>What changed</h2>{_lines(changes)}")
-    if further:
-        parts.append(f"<h2>Further material (not in this package)</h2>{_lines(further)}")
     if not body["subjects"]:
         parts.append('<p class="note">No subject is routed to your agency any more; see what changed.</p>')
     parts.extend(_section(p.subject_section(subject)) for subject in body["subjects"])

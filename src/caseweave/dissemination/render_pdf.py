@@ -101,13 +101,9 @@ def _story(body: Mapping[str, Any], sha256: str, width: float) -> list[Flowable]
     story: list[Flowable] = [Paragraph(safe(p.title(body)), H1)]
     header = [[Paragraph(safe(k), HEAD), Paragraph(safe(v), CELL)] for k, v in p.header(body, sha256)]
     story.append(_grid(header, [width * 0.18, width * 0.82], head=False))
-    for heading, lines in (
-        ("What changed", p.change_lines(body)),
-        ("Further material (not in this package)", p.further_lines(body)),
-    ):
-        if lines:
-            story.append(Paragraph(safe(heading), H2))
-            story.extend(Paragraph("• " + safe(line), BODY) for line in lines)
+    if changes := p.change_lines(body):
+        story.append(Paragraph("What changed", H2))
+        story.extend(Paragraph("• " + safe(line), BODY) for line in changes)
     if not body["subjects"]:
         story.append(Paragraph("No subject is routed to your agency any more; see what changed.", BODY))
     for subject in body["subjects"]:

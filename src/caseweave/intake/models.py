@@ -19,7 +19,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -47,7 +46,9 @@ class RawChunk(Base):
 
 class Referral(CaseRecord, Base):
     __tablename__ = "referrals"
-    __table_args__ = (UniqueConstraint("operation_id", "sha256"),)
+    # Not unique: another agency's copy of the same file is its own referral (a shared key would tell
+    # each agency of the other's), and so is a copy a user may not see (another user's RED one).
+    __table_args__ = (Index("ix_referrals_operation_sha256", "operation_id", "sha256"),)
     record_kind = "referral"
 
     format: Mapped[str] = mapped_column(String(20))

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP, WRITING_MEMBERS
 from caseweave.access.policy import visible
-from caseweave.access.service import membership_of, require_case_writer, set_releases, visible_operation
+from caseweave.access.service import (
+    may_see,
+    membership_of,
+    require_case_writer,
+    set_releases,
+    visible_operation,
+)
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.db.base import utcnow
@@ -147,9 +153,26 @@ def _import(
     check_format(fmt, file_name)
     sha256, size = sha256_of(stream)
     existing = session.scalar(
-        select(Referral).where(Referral.operation_id == operation.id, Referral.sha256 == sha256)
+        select(Referral)
+        .where(
+            Referral.operation_id == operation.id,
+            Referral.sha256 == sha256,
+            Referral.owner_agency_id == sender.id,
+            may_see(Referral, actor),
+        )
+        .order_by(Referral.id)
+        .limit(1)
     )
     if existing is not None:
+        audit.record(
+            session,
+            actor,
+            "referral.duplicate",
+            "referral",
+            [existing.id],
+            operation_id=operation.id,
+            detail={"sha256": sha256, "file_name": file_name[:400]},
+        )
         outcome = ImportOutcome(existing, False, dict(existing.counts))
         if original is not None:  # links a file imported before; the same correction twice adds nothing
             outcome.amendment = quarantine.amend(session, actor, original, existing, stream)

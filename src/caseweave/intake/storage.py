@@ -26,10 +26,11 @@ def sha256_of(stream: BinaryIO) -> tuple[str, int]:
 
 
 def store_raw(session: Session, stream: BinaryIO, sha256: str, size: int) -> None:
-    """Keep the file's bytes unless the same content is already stored."""
+    """Keep the file's bytes unless the same content is already stored; either way the stream is left
+    at its start for the parser (another operation or agency may have sent the same file)."""
+    stream.seek(0)
     if session.get(RawFile, sha256) is not None:
         return
-    stream.seek(0)
     seq = 0
     session.add(RawFile(sha256=sha256, size_bytes=size, chunks=0))
     session.flush()

@@ -104,9 +104,20 @@ def subject_view(session: Session, actor: Actor, public_id: str, *, sightings: i
         )
         .order_by(Judgement.id)
     ).all()
-    events = session.scalars(
-        select(SubjectEvent).where(SubjectEvent.subject_id == subject.id).order_by(SubjectEvent.id)
-    ).all()
+    hidden = session.scalar(
+        select(SubjectMember.person_record_id)
+        .where(SubjectMember.subject_id == subject.id, SubjectMember.person_record_id.not_in(shown))
+        .limit(1)
+    )
+    # A subject's history tells when records joined and how many: shown only to a viewer who may see
+    # every record, or it would date another agency's hidden import.
+    events = (
+        session.scalars(
+            select(SubjectEvent).where(SubjectEvent.subject_id == subject.id).order_by(SubjectEvent.id)
+        ).all()
+        if hidden is None
+        else []
+    )
     view = SubjectView(
         subject=subject,
         merged_into=subject.public_id if subject.public_id != public_id.strip().upper() else None,
@@ -116,14 +127,8 @@ def subject_view(session: Session, actor: Actor, public_id: str, *, sightings: i
         events=events,
         agencies=sorted({v.agency for v in views}),
     )
-    total = session.scalar(
-        select(SubjectMember.person_record_id)
-        .where(SubjectMember.subject_id == subject.id)
-        .limit(1)
-        .offset(len(shown))
-    )
     own_agency = actor.user.agency_id if actor.user else None
-    if total is not None and any(v.record.owner_agency_id == own_agency for v in views):
+    if hidden is not None and any(v.record.owner_agency_id == own_agency for v in views):
         view.hidden_note = HIDDEN_MESSAGE
     audit.record(
         session,

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import ColumnElement, exists, select
 
-from caseweave.access.policy import visible
+from caseweave.access.service import may_see
 from caseweave.actor import Actor
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage.models import Subject, SubjectMember
-
-
-def may_see(model: Any, actor: Actor) -> ColumnElement[bool]:
-    """The policy for users; the CLI operator (shell access to the database anyway) sees all."""
-    return true() if actor.is_operator else visible(model, actor.viewer)
 
 
 def subject_visible(actor: Actor, subject_id: Any = Subject.id) -> ColumnElement[bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseweave.access.records import CaseRecord
@@ -17,10 +17,12 @@ SOURCES = ("api", "cli", "csv", "package")
 
 class OutcomeEvent(CaseRecord, Base):
     """Owned by the reporting agency and labelled like all case data. `dedupe_key` (sha256 of the
-    event's facts) makes the same event reported twice — a CSV imported again — one row."""
+    event's facts) makes the same event reported twice — a CSV imported again — one row, among the
+    events the reporter may see: a hidden one (another agency's RED arrest) must not answer "already
+    recorded", so the key is not unique."""
 
     __tablename__ = "outcome_events"
-    __table_args__ = (UniqueConstraint("operation_id", "dedupe_key"),)
+    __table_args__ = (Index("ix_outcome_events_dedupe", "operation_id", "dedupe_key"),)
     record_kind = "outcome"
 
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)

@@ -18,12 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP
-from caseweave.access.service import require_case_writer, set_releases, visible_operation
+from caseweave.access.service import may_see, require_case_writer, set_releases, visible_operation
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.errors import Conflict, Invalid
 from caseweave.linkage.models import Subject
-from caseweave.linkage.visibility import may_see
 from caseweave.operations.countries import normalise_country
 from caseweave.operations.models import Agency, Operation
 from caseweave.outcomes.models import KINDS, PLEAS, OutcomeEvent
@@ -72,8 +71,10 @@ def add_outcome(
     agency = session.get_one(Agency, user.agency_id)
     event = _build(session, actor, operation, subject, agency, data)
     held = session.scalar(
-        select(OutcomeEvent).where(
-            OutcomeEvent.operation_id == operation.id, OutcomeEvent.dedupe_key == event.dedupe_key
+        select(OutcomeEvent.id).where(
+            OutcomeEvent.operation_id == operation.id,
+            OutcomeEvent.dedupe_key == event.dedupe_key,
+            may_see(OutcomeEvent, actor),
         )
     )
     if held is not None:

@@ -20,14 +20,13 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from caseweave.access.service import visible_operation
+from caseweave.access.service import may_see, visible_operation
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.config import Settings
 from caseweave.db.base import utcnow
 from caseweave.intake.models import PersonRecord, Referral, ReferralMediaHash, Sighting
 from caseweave.linkage.models import SubjectMember
-from caseweave.linkage.visibility import may_see
 from caseweave.media.models import MediaBankEntry, MediaHash, MediaMatch
 from caseweave.victims.models import Victim, VictimLink
 

@@ -44,7 +44,14 @@ def show_victim(ref: str, session: SessionDep, actor: ActorDep) -> object:
 @router.post("/victims/{ref}/status", response_model=EventOut, status_code=status.HTTP_201_CREATED)
 def set_status(ref: str, body: StatusIn, session: SessionDep, actor: ActorDep) -> object:
     return service.set_status(
-        session, actor, ref, body.status, on=body.on, agency=body.agency, note=body.note
+        session,
+        actor,
+        ref,
+        body.status,
+        on=body.on,
+        agency=body.agency,
+        note=body.note,
+        correction=body.correction,
     )
 
 

@@ -15,6 +15,10 @@ class VictimIn(BaseModel):
     country: str | None = None
     tlp: TLP = TLP.AMBER_STRICT
     released_to: list[str] = Field(default_factory=list, description="agency codes (AMBER only)")
+    writers: list[str] = Field(
+        default_factory=list,
+        description="agencies among released_to that may also record its status and links",
+    )
 
 
 class VictimOut(BaseModel):
@@ -39,6 +43,9 @@ class StatusIn(BaseModel):
     on: date | None = None
     agency: str | None = Field(default=None, description="agency code responsible; default yours")
     note: str = ""
+    correction: bool = Field(
+        default=False, description="the owning agency corrects a mistaken status (say why in note)"
+    )
 
 
 class EventOut(BaseModel):

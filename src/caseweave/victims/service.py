@@ -14,17 +14,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP
-from caseweave.access.service import membership_of, require_case_writer, set_releases, visible_operation
+from caseweave.access.service import (
+    may_see,
+    membership_of,
+    require_case_writer,
+    require_record_writer,
+    set_releases,
+    visible_operation,
+)
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
+from caseweave.auth.models import User
 from caseweave.bounds import ascii_int
-from caseweave.errors import Conflict, Invalid, NotFound
+from caseweave.errors import Conflict, Forbidden, Invalid, NotFound
 from caseweave.intake.models import Referral
 from caseweave.linkage.models import Subject
-from caseweave.linkage.visibility import may_see
+from caseweave.linkage.visibility import subject_visible
 from caseweave.media.models import MediaBankEntry
 from caseweave.operations.countries import normalise_country
-from caseweave.operations.models import Agency
+from caseweave.operations.models import Agency, Operation
 from caseweave.operations.service import agency_by_code
 from caseweave.victims.lookups import find_subject
 from caseweave.victims.models import STATUSES, Victim, VictimEvent, VictimLink
@@ -50,6 +58,7 @@ def add_victim(
     country: str | None = None,
     tlp: TLP = TLP.AMBER_STRICT,
     released_to: Sequence[str] = (),
+    writers: Sequence[str] = (),
 ) -> Victim:
     operation = visible_operation(session, actor, operation_id)
     user = require_case_writer(session, actor, operation)
@@ -68,7 +77,7 @@ def add_victim(
     session.add(victim)
     session.flush()
     victim.public_id = f"VIC-{victim.id:06d}"
-    set_releases(session, operation, Victim.record_kind, victim.id, tlp, released_to, ())
+    set_releases(session, operation, Victim.record_kind, victim.id, tlp, released_to, (), writers)
     audit.record(
         session,
         actor,
@@ -106,9 +115,7 @@ def list_victims(
 
 def show_victim(session: Session, actor: Actor, ref: str) -> VictimView:
     victim = find_victim(session, actor, ref)
-    links = list(
-        session.scalars(select(VictimLink).where(VictimLink.victim_id == victim.id).order_by(VictimLink.id))
-    )
+    links = [link for link in _links(session, victim) if _may_see_target(session, actor, victim, link)]
     events = list(
         session.scalars(
             select(VictimEvent).where(VictimEvent.victim_id == victim.id).order_by(VictimEvent.id)
@@ -120,6 +127,28 @@ def show_victim(session: Session, actor: Actor, ref: str) -> VictimView:
     return VictimView(victim, links, events, subjects)
 
 
+def _links(session: Session, victim: Victim) -> list[VictimLink]:
+    return list(
+        session.scalars(select(VictimLink).where(VictimLink.victim_id == victim.id).order_by(VictimLink.id))
+    )
+
+
+def _may_see_target(session: Session, actor: Actor, victim: Victim, link: VictimLink) -> bool:
+    """A link shows only what its reader may see: a referral, a subject (through a record), or a series
+    in a bank entry; another agency's RED referral is not even an id to them."""
+    if link.referral_id is not None:
+        query = select(Referral.id).where(Referral.id == link.referral_id, may_see(Referral, actor))
+    elif link.subject_id is not None:
+        query = select(Subject.id).where(Subject.id == link.subject_id, subject_visible(actor))
+    else:
+        query = select(MediaBankEntry.id).where(
+            MediaBankEntry.operation_id == victim.operation_id,
+            MediaBankEntry.series == link.series,
+            may_see(MediaBankEntry, actor),
+        )
+    return session.scalar(query.limit(1)) is not None
+
+
 def set_status(
     session: Session,
     actor: Actor,
@@ -129,22 +158,28 @@ def set_status(
     on: date | None = None,
     agency: str | None = None,
     note: str = "",
+    correction: bool = False,
 ) -> VictimEvent:
-    """Move forward only (unidentified → identified → safeguarded), dated, naming the agency responsible
-    (default the actor's). Safeguarding an unidentified child records its identification the same day."""
+    """Move forward (unidentified → identified → safeguarded), dated, naming the agency responsible
+    (default the actor's). Safeguarding an unidentified child records its identification the same day.
+    Only the owning agency, or one it granted changes to, records a status; only the owning agency
+    corrects one back (`correction`, with a note saying why): every event stays in the history."""
     victim = find_victim(session, actor, ref)
     operation = visible_operation(session, actor, victim.operation_id)
-    user = require_case_writer(session, actor, operation)
+    user = require_record_writer(session, actor, operation, victim)
     wanted = _status(status)
     when = on or date.today()
     if wanted == victim.status:
         raise Conflict(f"victim {victim.public_id} is already {wanted}", field="status")
-    if STATUSES.index(wanted) < STATUSES.index(victim.status):
+    backwards = STATUSES.index(wanted) < STATUSES.index(victim.status)
+    if backwards and not correction:
         raise Invalid(
             f"victim {victim.public_id} is {victim.status}; status only moves forward",
             field="status",
-            hint=" → ".join(STATUSES),
+            hint=" → ".join(STATUSES) + "; the owning agency corrects a mistake with a correction and a note",
         )
+    if correction:
+        return _correct(session, actor, operation, user, victim, wanted, when, note)
     if when > date.today():
         raise Invalid(f"date {when} is in the future", field="on")
     if victim.identified_on is not None and when < victim.identified_on:
@@ -193,11 +228,55 @@ def set_status(
     return event
 
 
+def _correct(
+    session: Session,
+    actor: Actor,
+    operation: Operation,
+    user: User,
+    victim: Victim,
+    wanted: str,
+    when: date,
+    note: str,
+) -> VictimEvent:
+    """The owner sets the status back (or forward) to correct a mistake; the wrong event stays."""
+    if user.agency_id != victim.owner_agency_id:
+        raise Forbidden("only the owning agency corrects a victim's status", field="correction")
+    if not note.strip():
+        raise Invalid("say what was wrong", field="note", hint="a correction is kept with its reason")
+    event = VictimEvent(
+        victim_id=victim.id,
+        operation_id=operation.id,
+        status=wanted,
+        occurred_on=when,
+        agency_id=user.agency_id,
+        country=session.get_one(Agency, user.agency_id).country,
+        note=f"correction: {note.strip()}",
+        created_by_user_id=user.id,
+    )
+    victim.status = wanted
+    if wanted == "unidentified":
+        victim.identified_on = None
+    if wanted != "safeguarded":
+        victim.safeguarded_on = None
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "victim.correct",
+        "victim",
+        [victim.id],
+        operation_id=operation.id,
+        detail={"victim": victim.public_id, "to": wanted, "on": when.isoformat()},
+    )
+    return event
+
+
 def link_victim(session: Session, actor: Actor, ref: str, kind: str, target: str) -> VictimLink:
     """Link a series (held in a bank entry the actor may see), a subject or a referral the actor may see."""
     victim = find_victim(session, actor, ref)
     operation = visible_operation(session, actor, victim.operation_id)
-    user = require_case_writer(session, actor, operation)
+    user = require_record_writer(session, actor, operation, victim)
     link = VictimLink(victim_id=victim.id, kind=kind, created_by_user_id=user.id)
     if kind == "series":
         series = session.scalar(

@@ -1,5 +1,6 @@
 """scoped administration: 'admin' becomes platform_admin; a membership is an invitation until the
-invited agency accepts it; operation names are unique per lead agency
+invited agency accepts it; operation names are unique per lead agency; the same file
+uploaded by two agencies is two referrals; duplicates are judged among what the caller may see
 
 Revision ID: 0011
 Revises: 0010
@@ -53,9 +54,28 @@ def upgrade() -> None:
     with op.batch_alter_table("operations", schema=None) as batch_op:
         batch_op.drop_constraint("uq_operations_name", type_="unique")
         batch_op.create_unique_constraint("uq_operations_lead_agency_id", ["lead_agency_id", "name"])
+    # A duplicate upload is recognised only within the uploading agency, among what the uploader may see.
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_referrals_operation_id", type_="unique")
+        batch_op.create_index("ix_referrals_operation_sha256", ["operation_id", "sha256"], unique=False)
+    # An outcome is "already recorded" only among the events its reporter may see.
+    with op.batch_alter_table("outcome_events", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_outcome_events_operation_id", type_="unique")
+        batch_op.create_index("ix_outcome_events_dedupe", ["operation_id", "dedupe_key"], unique=False)
+    # Seeing a released record is not the right to change it: the owner grants that per agency.
+    with op.batch_alter_table("releases", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("may_write", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("releases", schema=None) as batch_op:
+        batch_op.drop_column("may_write")
+    with op.batch_alter_table("outcome_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_outcome_events_dedupe")
+        batch_op.create_unique_constraint("uq_outcome_events_operation_id", ["operation_id", "dedupe_key"])
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.drop_index("ix_referrals_operation_sha256")
+        batch_op.create_unique_constraint("uq_referrals_operation_id", ["operation_id", "sha256"])
     with op.batch_alter_table("operations", schema=None) as batch_op:
         batch_op.drop_constraint("uq_operations_lead_agency_id", type_="unique")
         batch_op.create_unique_constraint("uq_operations_name", ["name"])
