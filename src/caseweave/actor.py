@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import uuid
 from dataclasses import dataclass, field
 
@@ -12,6 +13,20 @@ from caseweave.auth.models import User
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
+
+
+def os_account() -> str:
+    """The account this process runs as, from the password database: not $USER or $LOGNAME, which
+    anyone can set to put another name in the audit log."""
+    try:
+        import pwd  # POSIX only
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, OSError):
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "unknown"
 
 
 @dataclass
@@ -28,11 +43,7 @@ class Actor:
 
     @classmethod
     def cli(cls) -> Actor:
-        try:
-            who = getpass.getuser()
-        except (KeyError, OSError):
-            who = "unknown"
-        return cls(name=f"cli:{who}")
+        return cls(name=f"cli:{os_account()}")
 
     @property
     def is_operator(self) -> bool:

@@ -57,13 +57,11 @@ def test_operator_sets_up_an_operation(database_url: str) -> None:
         "IE-CUST",
         "--role",
         "investigator",
-        "--operation",
-        "Op Loom",
     )
     assert "password (shown once): " in generated
     listing = ok(database_url, "user", "list")
     assert "ana.gb" in listing and "inv.ie" in listing
-    token = ok(database_url, "token", "create", "--user", "ana.gb", "--name", "bot")
+    token = ok(database_url, "token", "create", "--for", "ana.gb", "--name", "bot")
     assert "token (shown once): cw_" in token
     assert "revoked" in ok(database_url, "token", "revoke", "1")
     assert "disabled" in ok(database_url, "user", "disable", "inv.ie")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from caseweave.auth import service as auth
-from caseweave.cli.common import console, table, unit_of_work
+from caseweave.cli.common import USER_HELP, console, table, unit_of_work
 from caseweave.errors import Invalid
 from caseweave.operations import service as ops
 
@@ -211,13 +211,21 @@ def user_revoke_sessions(username: Annotated[str, typer.Argument()]) -> None:
 
 @token_app.command("create")
 def token_create(
-    username: Annotated[str, typer.Option("--user")],
+    owner: Annotated[
+        str | None,
+        typer.Option("--for", help="the user the token is for (default: you; others: their agency admin)"),
+    ] = None,
     name: Annotated[str, typer.Option("--name", help="what the token is for")] = "api",
     days: Annotated[int | None, typer.Option("--days", help="lifetime, 1-366; default from settings")] = None,
+    user: Annotated[str | None, typer.Option("--user", help=USER_HELP)] = None,
 ) -> None:
-    with unit_of_work() as (session, actor, db):
-        issued = auth.create_api_token(session, actor, db.settings, username=username, name=name, days=days)
-        console.print(f"token {issued.token.id} for {username}, expires {issued.token.expires_at:%Y-%m-%d}")
+    """Create a long-lived API token (for a machine client, or CASEWEAVE_TOKEN); shown once."""
+    with unit_of_work(user) as (session, actor, db):
+        issued = auth.create_api_token(session, actor, db.settings, username=owner, name=name, days=days)
+        console.print(
+            f"token {issued.token.id} for {issued.token.user.username}, "
+            f"expires {issued.token.expires_at:%Y-%m-%d}"
+        )
     console.print(f"token (shown once): {issued.secret}", highlight=False)
 
 

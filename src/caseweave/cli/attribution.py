@@ -7,19 +7,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from caseweave.actor import Actor
 from caseweave.attribution import queue
 from caseweave.attribution.explain import explain_lines, shares
 from caseweave.attribution.queue import RouteEntry
 from caseweave.attribution.service import AttributionRun, attribute_subjects
-from caseweave.auth.service import user_by_name
-from caseweave.cli.common import acting_as, console, table, unit_of_work
+from caseweave.cli.common import UserOption, console, table, unit_of_work
 from caseweave.operations.service import operation_by_ref
 
 app = typer.Typer(help="Attribution: where each subject is, and which agency acts.", no_args_is_help=True)
 
 OperationOption = Annotated[str, typer.Option("--operation", help="operation id or name")]
-UserOption = Annotated[str | None, typer.Option("--user", help="act as (and see what) this user may")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="why: it is kept with the route and audited")]
 
 
@@ -31,9 +28,8 @@ def attribute(
     user: UserOption = None,
 ) -> None:
     """Attribute subjects to countries from their evidence and route them to agencies."""
-    with unit_of_work() as (session, operator, db):
-        actor = acting_as(session, operator, user)
-        op = operation_by_ref(session, operation)
+    with unit_of_work(user) as (session, actor, db):
+        op = operation_by_ref(session, actor, operation)
         run = attribute_subjects(session, actor, db.settings, op.id, subject or None)
     print_run(run)
 
@@ -59,11 +55,11 @@ def print_run(run: AttributionRun) -> None:
 @app.command("show")
 def show(
     subject_id: Annotated[str, typer.Argument(help="e.g. SUB-000012")],
-    user: Annotated[str, typer.Option("--user", help="act as (and see what) this user may")],
+    user: UserOption = None,
 ) -> None:
     """A subject's attribution as the user may see it: distribution, confidence, every weight and why."""
-    with unit_of_work() as (session, _, _db):
-        lines = explain_lines(session, Actor.for_user(user_by_name(session, user)), subject_id)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        lines = explain_lines(session, actor, subject_id)
     for line in lines:
         console.print(escape(line), highlight=False, soft_wrap=True)
 
@@ -77,9 +73,10 @@ def queue_list(
     ] = None,
 ) -> None:
     """The coordinator's queue: subjects no agency was chosen for, and why."""
-    with unit_of_work() as (session, operator, _db):
-        actor = acting_as(session, operator, user)
-        entries = queue.unallocated(session, actor, operation_by_ref(session, operation).id, reason=reason)
+    with unit_of_work(user) as (session, actor, _db):
+        entries = queue.unallocated(
+            session, actor, operation_by_ref(session, actor, operation).id, reason=reason
+        )
     _routes_table("unallocated and for review", entries)
 
 
@@ -94,12 +91,11 @@ def routes(
     ] = None,
 ) -> None:
     """Subjects and where they are routed: coordinators see all, others those routed to them."""
-    with unit_of_work() as (session, operator, _db):
-        actor = acting_as(session, operator, user)
+    with unit_of_work(user) as (session, actor, _db):
         entries = queue.list_routes(
             session,
             actor,
-            operation_by_ref(session, operation).id,
+            operation_by_ref(session, actor, operation).id,
             statuses=(status,) if status else None,
             country=country,
             agency=agency,
@@ -116,8 +112,7 @@ def route(
     user: UserOption = None,
 ) -> None:
     """Route a subject by hand (coordinators of the lead agency); later runs keep it."""
-    with unit_of_work() as (session, operator, _db):
-        actor = acting_as(session, operator, user)
+    with unit_of_work(user) as (session, actor, _db):
         entry = queue.route_by_hand(session, actor, subject_id, agency=agency, country=country, reason=reason)
     console.print(f"{entry.subject} routed by hand to {entry.agency} ({entry.country})", highlight=False)
 
@@ -129,8 +124,7 @@ def unroute(
     user: UserOption = None,
 ) -> None:
     """Clear a route by hand: the subject follows its attribution again."""
-    with unit_of_work() as (session, operator, _db):
-        actor = acting_as(session, operator, user)
+    with unit_of_work(user) as (session, actor, _db):
         entry = queue.clear_manual_route(session, actor, subject_id, reason=reason)
     where = f"routed to {entry.agency}" if entry.status == "routed" else f"{entry.status} ({entry.reason})"
     console.print(f"{entry.subject} follows its attribution again: {where}", highlight=False)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import typer
 
+from caseweave.audit.service import require_auditor
 from caseweave.audit.service import verify as verify_chain
-from caseweave.cli.common import console, err_console, unit_of_work
+from caseweave.cli.common import UserOption, console, err_console, unit_of_work
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 
 @app.command()
-def verify() -> None:
-    """Walk the whole chain; exit 1 and name the first broken entry if anything was altered."""
-    with unit_of_work() as (session, _, _db):
+def verify(user: UserOption = None) -> None:
+    """Walk the whole chain (auditors, oversight, the operator); exit 1 and name the first broken entry
+    if anything was altered."""
+    with unit_of_work(user) as (session, actor, _db):
+        require_auditor(actor)
         result = verify_chain(session)
     if result.ok:
         console.print(

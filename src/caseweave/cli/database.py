@@ -14,7 +14,8 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 @app.command()
 def upgrade() -> None:
-    """Apply every migration to the configured database (CASEWEAVE_DATABASE_URL)."""
+    """Apply every migration to the configured database (CASEWEAVE_DATABASE_URL). Runs as the local
+    operator (it sets up an installation): no login needed."""
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:

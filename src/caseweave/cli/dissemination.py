@@ -8,9 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from caseweave.actor import Actor
-from caseweave.auth.service import user_by_name
-from caseweave.cli.common import acting_as, console, table, unit_of_work
+from caseweave.cli.common import UserOption, console, table, unit_of_work
 from caseweave.demo.dissemination import DemoPackages
 from caseweave.dissemination import documents, service, workflow
 from caseweave.dissemination.workflow import OUTCOMES, PackageInfo
@@ -22,8 +20,6 @@ app = typer.Typer(
 )
 
 OperationOption = Annotated[str, typer.Option("--operation", help="operation id or name")]
-UserOption = Annotated[str | None, typer.Option("--user", help="act as (and see what) this user may")]
-ActingUser = Annotated[str, typer.Option("--user", help="the user of the receiving agency who acts")]
 PackageArg = Annotated[str, typer.Argument(help="package id or reference, e.g. PKG-1-CA-OCPU-V2")]
 
 
@@ -35,10 +31,9 @@ def disseminate(
     user: UserOption = None,
 ) -> None:
     """Build each receiving agency's next package version (none where nothing changed)."""
-    with unit_of_work() as (session, operator, db):
-        actor = acting_as(session, operator, user)
+    with unit_of_work(user) as (session, actor, db):
         run = service.disseminate(
-            session, actor, db.settings, operation_by_ref(session, operation).id, agency
+            session, actor, db.settings, operation_by_ref(session, actor, operation).id, agency
         )
         rows = [
             (
@@ -71,10 +66,9 @@ def list_packages(
     history: Annotated[bool, typer.Option("--history", help="include replaced versions")] = False,
 ) -> None:
     """Packages: coordinators see every agency's, others their own agency's; most urgent first."""
-    with unit_of_work() as (session, operator, _db):
-        actor = acting_as(session, operator, user)
+    with unit_of_work(user) as (session, actor, _db):
         infos = workflow.list_packages(
-            session, actor, operation_by_ref(session, operation).id, agency=agency, history=history
+            session, actor, operation_by_ref(session, actor, operation).id, agency=agency, history=history
         )
     _packages_table("packages", infos)
 
@@ -82,17 +76,16 @@ def list_packages(
 @app.command("overdue")
 def overdue(operation: OperationOption, user: UserOption = None) -> None:
     """The coordinator's list: packages past their deadline without acknowledgement."""
-    with unit_of_work() as (session, operator, _db):
-        actor = acting_as(session, operator, user)
-        infos = workflow.overdue(session, actor, operation_by_ref(session, operation).id)
+    with unit_of_work(user) as (session, actor, _db):
+        infos = workflow.overdue(session, actor, operation_by_ref(session, actor, operation).id)
     _packages_table("overdue packages", infos)
 
 
 @app.command("show")
 def show(ref: PackageArg, user: UserOption = None) -> None:
     """A package's status and each subject's latest outcome."""
-    with unit_of_work() as (session, operator, _db):
-        found = workflow.package_status(session, acting_as(session, operator, user), ref)
+    with unit_of_work(user) as (session, actor, _db):
+        found = workflow.package_status(session, actor, ref)
     info = found.info
     console.print(
         f"{info.reference} to {info.agency}: {info.status}, TLP:{info.tlp}, {info.urgency}, "
@@ -126,8 +119,8 @@ def export(
     user: UserOption = None,
 ) -> None:
     """Write a package as issued, as JSON (machine), HTML or PDF (to print)."""
-    with unit_of_work() as (session, operator, _db):
-        rendered = documents.read_document(session, acting_as(session, operator, user), ref, fmt)
+    with unit_of_work(user) as (session, actor, _db):
+        rendered = documents.read_document(session, actor, ref, fmt)
     path = out or Path(rendered.file_name)
     path.write_bytes(rendered.content)
     console.print(f"wrote {path} ({len(rendered.content)} bytes)", highlight=False)
@@ -140,10 +133,8 @@ def verify(
     """Check a package file against what was issued: a changed file is refused."""
     if not file.is_file():
         raise Invalid(f"{file}: no such file", field="file")
-    with unit_of_work() as (session, operator, _db):
-        found = documents.verify_file(
-            session, acting_as(session, operator, user), file.read_bytes(), str(file)
-        )
+    with unit_of_work(user) as (session, actor, _db):
+        found = documents.verify_file(session, actor, file.read_bytes(), str(file))
     console.print(
         f"{file}: package {found.reference} (version {found.version} to {found.agency}, now {found.status}) "
         f"as issued; sha256 {found.sha256}",
@@ -152,22 +143,22 @@ def verify(
 
 
 @app.command("receive")
-def receive(ref: PackageArg, user: ActingUser) -> None:
+def receive(ref: PackageArg, user: UserOption = None) -> None:
     """Mark a package received (a read receipt with the time and the user)."""
-    with unit_of_work() as (session, _operator, _db):
-        info = workflow.mark_received(session, Actor.for_user(user_by_name(session, user)), ref)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        info = workflow.mark_received(session, actor, ref)
     console.print(f"{info.reference} received by {info.received_by} at {info.received_at:%Y-%m-%d %H:%M} UTC")
 
 
 @app.command("ack")
 def acknowledge(
     ref: PackageArg,
-    user: ActingUser,
     note: Annotated[str, typer.Option("--note", help="e.g. who takes it on")] = "",
+    user: UserOption = None,
 ) -> None:
     """Acknowledge a package: your agency takes it on; the deadline clock stops."""
-    with unit_of_work() as (session, _operator, _db):
-        info = workflow.acknowledge(session, Actor.for_user(user_by_name(session, user)), ref, note)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        info = workflow.acknowledge(session, actor, ref, note)
     late = " (after its deadline)" if info.acknowledged_at and info.acknowledged_at > info.deadline else ""
     console.print(f"{info.reference} acknowledged by {info.acknowledged_by}{late}", highlight=False)
 
@@ -177,14 +168,12 @@ def outcome(
     ref: PackageArg,
     subject: Annotated[str, typer.Argument(help="subject id as the package gives it")],
     result: Annotated[str, typer.Argument(help=" / ".join(OUTCOMES))],
-    user: ActingUser,
     note: Annotated[str, typer.Option("--note")] = "",
+    user: UserOption = None,
 ) -> None:
     """Report what became of one subject of a package."""
-    with unit_of_work() as (session, _operator, _db):
-        status = workflow.report_outcome(
-            session, Actor.for_user(user_by_name(session, user)), ref, subject, result, note
-        )
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        status = workflow.report_outcome(session, actor, ref, subject, result, note)
     console.print(f"{status.subject}: {OUTCOMES[status.outcome or '']} (reported by {status.reported_by})")
 
 

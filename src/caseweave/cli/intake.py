@@ -9,9 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
-from caseweave.actor import Actor
-from caseweave.auth.service import user_by_name
-from caseweave.cli.common import console, err_console, table, unit_of_work
+from caseweave.cli.common import UserOption, console, err_console, table, unit_of_work
 from caseweave.cli.linkage import print_summary
 from caseweave.cli.quarantine import quarantine_app
 from caseweave.errors import Invalid
@@ -28,7 +26,9 @@ referral_app.add_typer(quarantine_app, name="quarantine")
 def import_file(
     path: Annotated[Path, typer.Argument(help="the file an agency sent")],
     operation: Annotated[str, typer.Option("--operation", help="operation id or name")],
-    agency: Annotated[str | None, typer.Option("--agency", help="sending agency code")] = None,
+    agency: Annotated[
+        str | None, typer.Option("--agency", help="sending agency code (a user sends for their own)")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="auto, misp, stix, cybertip, platform, chat")] = "auto",
     label: Annotated[
         str | None, typer.Option("--label", help="TLP label; the file's own is kept if stricter")
@@ -37,7 +37,10 @@ def import_file(
         bool, typer.Option("--partial", help="quarantine bad records, import the rest")
     ] = False,
     user: Annotated[
-        str | None, typer.Option("--user", help="import as this user (author of the referral)")
+        str | None,
+        typer.Option(
+            "--user", help="import as this logged-in user, the referral's author (default: your login)"
+        ),
     ] = None,
     release: Annotated[
         list[str] | None, typer.Option("--release", help="agency code an AMBER referral is released to")
@@ -46,14 +49,13 @@ def import_file(
         int | None, typer.Option("--amends", help="referral whose quarantined records this file fixes")
     ] = None,
 ) -> None:
-    """Import one file as one referral. The same file twice adds nothing."""
+    """Import one file as one referral. The same file twice adds nothing.
+
+    A user sends for their own agency; the local operator (--operator) names it with --agency."""
     if not path.is_file():
         raise Invalid(f"{path}: no such file", field="path")
-    with unit_of_work() as (session, actor, db), path.open("rb") as stream:
-        if user:
-            author = user_by_name(session, user)
-            actor = Actor(name=f"{actor.name} as user:{author.username}", user=author)
-        op = operation_by_ref(session, operation)
+    with unit_of_work(user) as (session, actor, db), path.open("rb") as stream:
+        op = operation_by_ref(session, actor, operation)
         columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err_console, transient=True) as bar:
             task = bar.add_task("import", total=path.stat().st_size)
@@ -115,13 +117,12 @@ def _record(error: RecordError) -> str:
 @referral_app.command("list")
 def referral_list(
     operation: Annotated[str, typer.Option("--operation")],
-    user: Annotated[str, typer.Option("--user", help="list what this user may see")],
+    user: UserOption = None,
 ) -> None:
-    with unit_of_work() as (session, _, _db):
-        actor = Actor.for_user(user_by_name(session, user))
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
         rows = [
             (r.id, r.format, r.tlp, r.owner_agency_id, r.file_name, r.status, r.counts.get("sightings", 0))
-            for r in service.list_referrals(session, actor, operation_by_ref(session, operation).id)
+            for r in service.list_referrals(session, actor, operation_by_ref(session, actor, operation).id)
         ]
     table("referrals", ["id", "format", "label", "agency", "file", "status", "sightings"], rows)
 
@@ -129,10 +130,10 @@ def referral_list(
 @referral_app.command("show")
 def referral_show(
     referral_id: Annotated[int, typer.Argument()],
-    user: Annotated[str, typer.Option("--user", help="show what this user may see")],
+    user: UserOption = None,
 ) -> None:
-    with unit_of_work() as (session, _, _db):
-        detail = service.get_referral(session, Actor.for_user(user_by_name(session, user)), referral_id)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        detail = service.get_referral(session, actor, referral_id)
         r = detail.referral
         console.print(f"referral {r.id}: {r.title} ({r.format}, {r.tlp}, sha256 {r.sha256})", highlight=False)
         amends = f", amends referral {r.amends_referral_id}" if r.amends_referral_id else ""

@@ -10,10 +10,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from caseweave.actor import Actor
 from caseweave.attribution.explain import explain_lines
-from caseweave.auth.service import user_by_name
-from caseweave.cli.common import console, table, unit_of_work
+from caseweave.cli.common import UserOption, console, table, unit_of_work
 from caseweave.errors import Invalid
 from caseweave.linkage import alert_workflow, export, judgements
 from caseweave.linkage.evaluation import load_truth, score
@@ -25,20 +23,19 @@ subject_app = typer.Typer(help="Subjects: one per real person, across agencies."
 alert_app = typer.Typer(help="Alerts: another agency holds the same subject.", no_args_is_help=True)
 eval_app = typer.Typer(help="Score results against ground truth.", no_args_is_help=True)
 
-UserOption = Annotated[str, typer.Option("--user", help="act as (and see what) this user may")]
-
 
 def link(
     operation: Annotated[str, typer.Option("--operation", help="operation id or name")],
     full: Annotated[bool, typer.Option("--full", help="re-run everything and retrain the model")] = False,
     engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark")] = "duckdb",
     no_model: Annotated[bool, typer.Option("--no-model", help="exact selector correlation only")] = False,
+    user: UserOption = None,
 ) -> None:
     """Link new person records (or, with --full, all) into subjects; alert every holding agency."""
     if engine not in {"duckdb", "spark"}:
         raise Invalid(f"unknown engine {engine!r}", field="engine", hint="duckdb or spark")
-    with unit_of_work() as (session, actor, db):
-        op = operation_by_ref(session, operation)
+    with unit_of_work(user) as (session, actor, db):
+        op = operation_by_ref(session, actor, operation)
         summary = run_linkage(
             session, actor, db.settings, op.id, full=full, engine=engine, use_model=not no_model
         )
@@ -78,13 +75,12 @@ def print_summary(summary: RunSummary) -> None:
 @subject_app.command("show")
 def subject_show(
     subject_id: Annotated[str, typer.Argument(help="e.g. SUB-000012")],
-    user: UserOption,
     explain: Annotated[
         bool, typer.Option("--explain", help="list the links and why each holds, and the attribution")
     ] = False,
+    user: UserOption = None,
 ) -> None:
-    with unit_of_work() as (session, _, _db):
-        actor = Actor.for_user(user_by_name(session, user))
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
         view = subject_view(session, actor, subject_id)
         subject = view.subject
         moved = f" (asked for {subject_id}: merged into it)" if view.merged_into else ""
@@ -138,16 +134,15 @@ def subject_show(
 @subject_app.command("export")
 def subjects_export(
     operation: Annotated[str, typer.Option("--operation")],
-    user: UserOption,
     out: Annotated[Path | None, typer.Option("--out", help="CSV file (default: standard output)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv")] = "csv",
+    user: UserOption = None,
 ) -> None:
     """One row per referral record the user may see, with its subject id, for anyone to score."""
     if fmt != "csv":
         raise Invalid(f"unknown export format {fmt!r}", field="format", hint="csv")
-    with unit_of_work() as (session, _, _db):
-        actor = Actor.for_user(user_by_name(session, user))
-        rows = export.subject_rows(session, actor, operation_by_ref(session, operation).id)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        rows = export.subject_rows(session, actor, operation_by_ref(session, actor, operation).id)
     handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
         writer = csv.writer(handle)
@@ -165,11 +160,10 @@ def judge(
     second: Annotated[int, typer.Argument(help="person record id")],
     verdict: Annotated[str, typer.Argument(help="same or not_same")],
     reason: Annotated[str, typer.Option("--reason", help="what decides it")],
-    user: UserOption,
+    user: UserOption = None,
 ) -> None:
     """Say two person records are (not) the same person; every later run respects it."""
-    with unit_of_work() as (session, _, db):
-        actor = Actor.for_user(user_by_name(session, user))
+    with unit_of_work(user, as_user=True) as (session, actor, db):
         judgement = judgements.judge(session, actor, first, second, verdict, reason)
         summary = link_operation(
             session, actor, db.settings, judgement.operation_id, seeds=[first, second], use_model=False
@@ -181,24 +175,23 @@ def judge(
 @alert_app.command("list")
 def alert_list(
     operation: Annotated[str, typer.Option("--operation")],
-    user: UserOption,
     status: Annotated[str | None, typer.Option("--status", help="new, acknowledged or resolved")] = None,
+    user: UserOption = None,
 ) -> None:
-    with unit_of_work() as (session, _, _db):
-        actor = Actor.for_user(user_by_name(session, user))
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
         rows = [
             (a.id, s.public_id, a.status, ", ".join(a.evidence), a.message)
             for a, s in alert_workflow.list_alerts(
-                session, actor, operation_by_ref(session, operation).id, status
+                session, actor, operation_by_ref(session, actor, operation).id, status
             )
         ]
     table("alerts", ["id", "subject", "status", "matched on", "message"], rows)
 
 
 @alert_app.command("ack")
-def alert_ack(alert_id: Annotated[int, typer.Argument()], user: UserOption) -> None:
-    with unit_of_work() as (session, _, _db):
-        alert = alert_workflow.acknowledge(session, Actor.for_user(user_by_name(session, user)), alert_id)
+def alert_ack(alert_id: Annotated[int, typer.Argument()], user: UserOption = None) -> None:
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        alert = alert_workflow.acknowledge(session, actor, alert_id)
         console.print(f"alert {alert.id} acknowledged")
 
 
@@ -207,10 +200,9 @@ def alert_resolve(
     alert_id: Annotated[int, typer.Argument()],
     lead: Annotated[str, typer.Option("--lead", help="agency code that leads on the subject")],
     note: Annotated[str, typer.Option("--note", help="how it was settled")],
-    user: UserOption,
+    user: UserOption = None,
 ) -> None:
-    with unit_of_work() as (session, _, _db):
-        actor = Actor.for_user(user_by_name(session, user))
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
         alert = alert_workflow.resolve(session, actor, alert_id, lead_agency=lead, note=note)
         console.print(f"alert {alert.id} resolved; {lead.upper()} leads")
 
@@ -219,11 +211,12 @@ def alert_resolve(
 def eval_linkage(
     operation: Annotated[str, typer.Option("--operation")],
     truth: Annotated[Path, typer.Option("--truth", help="truth.json of `caseweave synth operation`")],
+    user: UserOption = None,
 ) -> None:
     """Pairwise and cluster precision, recall and F1 of the operation's subjects against truth."""
     expected = load_truth(truth)
-    with unit_of_work() as (session, actor, _db):
-        predicted = export.predicted_subjects(session, actor, operation_by_ref(session, operation).id)
+    with unit_of_work(user) as (session, actor, _db):
+        predicted = export.predicted_subjects(session, actor, operation_by_ref(session, actor, operation).id)
     scores = score(predicted, expected)
     console.print(
         f"{scores.records} person records scored ({len(expected)} in truth, {len(predicted)} linked)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -16,6 +17,7 @@ from caseweave.cli import (
     dissemination,
     intake,
     linkage,
+    login,
     media,
     media_banks,
     outcomes,
@@ -26,6 +28,7 @@ from caseweave.cli import (
     warninglists,
 )
 from caseweave.cli.common import err_console
+from caseweave.cli.identity import Choice, choose
 from caseweave.errors import CaseweaveError
 
 app = typer.Typer(
@@ -34,6 +37,40 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+# They set up an installation, so they act as the local operator without being asked.
+OPERATOR_COMMANDS = frozenset({"demo"})
+DEMO_HELP = (
+    "Load the demo operation (or refresh its passwords), print the logins, then serve the API. "
+    "Runs as the local operator (it sets up an installation): no login needed."
+)
+
+
+@app.callback()
+def choose_identity(
+    ctx: typer.Context,
+    operator: Annotated[
+        bool,
+        typer.Option(
+            "--operator",
+            help="act as the local operator (audited as cli:<your OS account>), who holds the database "
+            "anyway: for setting up an installation; not with --user",
+        ),
+    ] = False,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help="act as this user: one you logged in as (default: your default login)"),
+    ] = None,
+) -> None:
+    """Every command that uses the database acts as a logged-in user (`caseweave login NAME`), as the
+    user whose token is in CASEWEAVE_TOKEN, or as the local operator if asked with --operator."""
+    choose(
+        Choice(operator=operator, user=user, implicit_operator=ctx.invoked_subcommand in OPERATOR_COMMANDS)
+    )
+
+
+app.command("login")(login.login)
+app.command("logout")(login.logout)
+app.command("whoami")(login.whoami)
 app.add_typer(database.app, name="db")
 app.add_typer(admin.operation_app, name="operation")
 app.add_typer(admin.agency_app, name="agency")
@@ -64,7 +101,7 @@ app.add_typer(victims.safeguarding_app, name="safeguarding")
 app.add_typer(outcomes.app, name="outcome")
 app.add_typer(stats.app, name="stats")
 app.command("serve")(serve.serve)
-app.command("demo")(serve.demo)
+app.command("demo", help=DEMO_HELP)(serve.demo)
 
 
 def run() -> None:

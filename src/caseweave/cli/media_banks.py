@@ -12,10 +12,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from caseweave.actor import Actor
-from caseweave.auth.service import user_by_name
-from caseweave.cli.common import console, err_console, table, unit_of_work
-from caseweave.config import load_settings
+from caseweave.cli.common import UserOption, console, err_console, table, unit_of_work
 from caseweave.errors import Invalid
 from caseweave.intake.records import RecordError
 from caseweave.media import banks
@@ -49,14 +46,12 @@ def bank_import(
     release: Annotated[
         list[str] | None, typer.Option("--release", help="agency code an AMBER bank is released to")
     ] = None,
-    user: Annotated[str | None, typer.Option("--user", help="import as this user")] = None,
+    user: UserOption = None,
 ) -> None:
     """Import a hash list as a bank. The same file twice adds nothing."""
     data = _read(path)
-    with unit_of_work() as (session, actor, _):
-        if user:
-            actor = Actor.for_user(user_by_name(session, user))
-        op = operation_by_ref(session, operation)
+    with unit_of_work(user) as (session, actor, _):
+        op = operation_by_ref(session, actor, operation)
         try:
             outcome = banks.import_bank(
                 session,
@@ -90,12 +85,11 @@ def bank_import(
 @bank_app.command("list")
 def bank_list(
     operation: Annotated[str, typer.Option("--operation", help="operation id or name")],
-    user: Annotated[str, typer.Option("--user", help="list what this user may see")],
+    user: UserOption = None,
 ) -> None:
     """The operation's banks this user may see."""
-    with unit_of_work() as (session, _, _db):
-        actor = Actor.for_user(user_by_name(session, user))
-        rows = banks.list_banks(session, actor, operation_by_ref(session, operation).id)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        rows = banks.list_banks(session, actor, operation_by_ref(session, actor, operation).id)
         table(
             "banks",
             ("id", "name", "tlp", "entries", "left out", "status"),
@@ -117,9 +111,8 @@ def _state(disabled: bool) -> str:
     return "disabled" if disabled else "enabled"
 
 
-def _toggle(bank_id: int, entries: list[str] | None, user: str, disabled: bool) -> None:
-    with unit_of_work() as (session, _, _db):
-        actor = Actor.for_user(user_by_name(session, user))
+def _toggle(bank_id: int, entries: list[str] | None, user: str | None, disabled: bool) -> None:
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
         changed = banks.set_disabled(session, actor, bank_id, disabled, entries or ())
         what = f"{changed} entr{'y' if changed == 1 else 'ies'}" if entries else f"bank {bank_id}"
         console.print(f"{what} {_state(disabled)}")
@@ -128,10 +121,10 @@ def _toggle(bank_id: int, entries: list[str] | None, user: str, disabled: bool) 
 @bank_app.command("disable")
 def bank_disable(
     bank_id: Annotated[int, typer.Argument(help="bank id")],
-    user: Annotated[str, typer.Option("--user", help="a writer of the owning agency")],
     entry: Annotated[
         list[str] | None, typer.Option("--entry", help="entry ref (MediaID); default: all")
     ] = None,
+    user: UserOption = None,
 ) -> None:
     """Stop matching against a bank, or some of its entries."""
     _toggle(bank_id, entry, user, True)
@@ -140,10 +133,10 @@ def bank_disable(
 @bank_app.command("enable")
 def bank_enable(
     bank_id: Annotated[int, typer.Argument(help="bank id")],
-    user: Annotated[str, typer.Option("--user", help="a writer of the owning agency")],
     entry: Annotated[
         list[str] | None, typer.Option("--entry", help="entry ref (MediaID); default: all")
     ] = None,
+    user: UserOption = None,
 ) -> None:
     """Match against a bank, or some of its entries, again."""
     _toggle(bank_id, entry, user, False)
@@ -153,11 +146,11 @@ def bank_enable(
 def bank_export(
     bank_id: Annotated[int, typer.Argument(help="bank id")],
     out: Annotated[Path, typer.Option("--out", help="the VICS 2.0 JSON file to write")],
-    user: Annotated[str, typer.Option("--user", help="export what this user may see")],
+    user: UserOption = None,
 ) -> None:
     """Write a bank's enabled entries as a VICS 2.0 hash set."""
-    with unit_of_work() as (session, _, _db):
-        document = banks.export_bank(session, Actor.for_user(user_by_name(session, user)), bank_id)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        document = banks.export_bank(session, actor, bank_id)
     out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     console.print(f"{len(document['value'])} entries written to {escape(str(out))}", highlight=False)
 
@@ -168,19 +161,17 @@ def match(
     agency: Annotated[str | None, typer.Option("--agency", help="the agency that seized it")] = None,
     holder: Annotated[str | None, typer.Option("--holder", help="name of the device's holder")] = None,
     label: Annotated[str, typer.Option("--label", help="TLP label of the stored result")] = "AMBER",
-    user: Annotated[str | None, typer.Option("--user", help="match as this user")] = None,
+    user: UserOption = None,
     show: Annotated[int, typer.Option("--show", help="files listed per status")] = 20,
 ) -> None:
     """Known material (bank, distance, category, series) and new material, per seized file."""
     data = _read(hashset)
-    with unit_of_work() as (session, actor, _):
-        if user:
-            actor = Actor.for_user(user_by_name(session, user))
-        op = operation_by_ref(session, operation)
+    with unit_of_work(user) as (session, actor, db):
+        op = operation_by_ref(session, actor, operation)
         report = match_hashset(
             session,
             actor,
-            load_settings(),
+            db.settings,
             op.id,
             data,
             hashset.name,

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from caseweave.access.labels import TLP
-from caseweave.cli.common import acting_as, console, table, unit_of_work
+from caseweave.cli.common import UserOption, console, table, unit_of_work
 from caseweave.errors import Invalid
 from caseweave.operations.service import operation_by_ref
 from caseweave.outcomes import bulk, service
@@ -18,8 +18,6 @@ from caseweave.outcomes import bulk, service
 app = typer.Typer(help="Outcomes: arrests, charges, pleas, verdicts, sentences.", no_args_is_help=True)
 
 OperationOption = Annotated[str, typer.Option("--operation", help="operation id or name")]
-UserOption = Annotated[str | None, typer.Option("--user", help="act as (and see what) this user may")]
-ActingUser = Annotated[str, typer.Option("--user", help="the user of the reporting agency")]
 
 
 @app.command("add")
@@ -27,7 +25,6 @@ def add(
     operation: OperationOption,
     subject: Annotated[str, typer.Argument(help="subject id, e.g. SUB-000123")],
     kind: Annotated[str, typer.Argument(help="arrested, charged, plea, convicted, acquitted, sentenced, …")],
-    user: ActingUser,
     on: Annotated[str, typer.Option("--date", help="YYYY-MM-DD")],
     country: Annotated[str | None, typer.Option("--country", help="default your agency's")] = None,
     counts: Annotated[int | None, typer.Option("--counts", help="charged: number of counts")] = None,
@@ -37,8 +34,9 @@ def add(
     indeterminate: Annotated[bool, typer.Option("--indeterminate")] = False,
     note: Annotated[str, typer.Option("--note")] = "",
     tlp: Annotated[TLP, typer.Option("--tlp")] = TLP.AMBER,
+    user: UserOption = None,
 ) -> None:
-    """Record one outcome of a subject."""
+    """Record one outcome of a subject, as a user of the reporting agency."""
     data = service.OutcomeIn(
         subject=subject,
         kind=kind,
@@ -52,10 +50,9 @@ def add(
         note=note,
         tlp=tlp,
     )
-    with unit_of_work() as (session, operator, _db):
-        actor = acting_as(session, operator, user)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
         event = service.add_outcome(
-            session, actor, operation_by_ref(session, operation).id, data, source="cli"
+            session, actor, operation_by_ref(session, actor, operation).id, data, source="cli"
         )
         assert event is not None
         console.print(
@@ -71,11 +68,11 @@ def list_outcomes(
     country: Annotated[str | None, typer.Option("--country")] = None,
 ) -> None:
     """Outcomes you may see, oldest first."""
-    with unit_of_work() as (session, operator, _db):
+    with unit_of_work(user) as (session, actor, _db):
         rows = service.list_outcomes(
             session,
-            acting_as(session, operator, user),
-            operation_by_ref(session, operation).id,
+            actor,
+            operation_by_ref(session, actor, operation).id,
             subject=subject,
             country=country,
         )
@@ -97,18 +94,17 @@ def list_outcomes(
 def import_file(
     file: Annotated[Path, typer.Argument(help="CSV: subject,kind,date[,country,counts,offence,plea,…]")],
     operation: OperationOption,
-    user: ActingUser,
     tlp: Annotated[TLP, typer.Option("--tlp")] = TLP.AMBER,
+    user: UserOption = None,
 ) -> None:
     """Import an agency's bulk return; any bad line refuses the file; lines already held are skipped."""
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise Invalid(f"cannot read {file}: {exc}", field="file") from None
-    with unit_of_work() as (session, operator, _db):
-        actor = acting_as(session, operator, user)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
         result = bulk.import_csv(
-            session, actor, operation_by_ref(session, operation).id, text, file.name, tlp
+            session, actor, operation_by_ref(session, actor, operation).id, text, file.name, tlp
         )
     console.print(
         f"{len(result.added)} outcome(s) added, {len(result.skipped)} already held", highlight=False

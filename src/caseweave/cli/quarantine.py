@@ -8,9 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from caseweave.actor import Actor
-from caseweave.auth.service import user_by_name
-from caseweave.cli.common import console, table, unit_of_work
+from caseweave.cli.common import UserOption, console, table, unit_of_work
 from caseweave.errors import Invalid
 from caseweave.intake import quarantine
 
@@ -29,13 +27,11 @@ def _excerpt(text: str) -> str:
 @quarantine_app.command("list")
 def quarantine_list(
     referral_id: Annotated[int, typer.Argument()],
-    user: Annotated[str, typer.Option("--user", help="list what this user may see")],
+    user: UserOption = None,
 ) -> None:
     """Where each quarantined record is, why, its raw text, and whether an amendment resolved it."""
-    with unit_of_work() as (session, _, _db):
-        records = quarantine.list_quarantined(
-            session, Actor.for_user(user_by_name(session, user)), referral_id
-        )
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        records = quarantine.list_quarantined(session, actor, referral_id)
         rows = [
             (
                 escape(r.location),
@@ -59,15 +55,14 @@ def quarantine_list(
 def quarantine_export(
     referral_id: Annotated[int, typer.Argument()],
     out: Annotated[Path, typer.Option("--out", help="the file to write (.csv or .jsonl, as the referral)")],
-    user: Annotated[str, typer.Option("--user", help="export what this user may see")],
+    user: UserOption = None,
 ) -> None:
     """Write the open quarantined records: bad lines to fix and import, or a worklist for XML/JSON files."""
     if out.exists():
         raise Invalid(f"{out}: already exists", field="out", hint="choose another file, or remove it")
     partial = out.with_name(f"{out.name}.part")
     try:
-        with unit_of_work() as (session, _, _db), partial.open("wb") as stream:
-            actor = Actor.for_user(user_by_name(session, user))
+        with unit_of_work(user, as_user=True) as (session, actor, _db), partial.open("wb") as stream:
             export = quarantine.export_quarantined(session, actor, referral_id, stream)
             if out.suffix.lower() != export.suffix:  # the importer tells CSV from JSON Lines by the name
                 raise Invalid(

@@ -1,4 +1,4 @@
-"""`caseweave stats --operation OP --user U [--public …]`, `stats consent`, `stats consents`."""
+"""`caseweave stats --operation OP [--user U] [--public …]`, `stats consent`, `stats consents`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from caseweave.actor import Actor
-from caseweave.auth.service import user_by_name
-from caseweave.cli.common import console, err_console, table, unit_of_work
+from caseweave.cli.common import USER_HELP, console, err_console, table, unit_of_work
 from caseweave.errors import Invalid
 from caseweave.operations.service import operation_by_ref
 from caseweave.stats import consent, release, service
@@ -30,18 +28,8 @@ app = typer.Typer(
 
 OperationOption = Annotated[str | None, typer.Option("--operation", help="operation id or name")]
 UserOption = Annotated[
-    str | None, typer.Option("--user", help="count what this user may see (required: the figures are theirs)")
+    str | None, typer.Option("--user", help=f"{USER_HELP}; the figures are what this user may see")
 ]
-
-
-def _user(user: str | None) -> str:
-    if not user:
-        raise Invalid(
-            "figures are counted as one user may see them",
-            field="user",
-            hint="name the user with --user, e.g. --user coordinator.gb",
-        )
-    return user
 
 
 def _operation(operation: str | None) -> str:
@@ -68,16 +56,15 @@ def figures(
     """Figures per country and per month (with no subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
-    name, ref = _user(user), _operation(operation)
+    ref = _operation(operation)
     if not public and (threshold is not None or base is not None or wording is not None):
         raise Invalid("--threshold, --base and --wording apply to --public figures", field="public")
     when = _date(as_of) if as_of else None
     rules = release.rules_of(
         10 if threshold is None else threshold, 5 if base is None else base, wording or "rounded"
     )
-    with unit_of_work() as (session, _operator, _db):
-        actor = Actor.for_user(user_by_name(session, name))
-        op = operation_by_ref(session, ref).id
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        op = operation_by_ref(session, actor, ref).id
         if public:
             published = release.public_release(session, actor, op, rules, when)
             internal = None
@@ -106,11 +93,9 @@ def set_consent(
     withdraw: Annotated[bool, typer.Option("--withdraw", help="withdraw the agreement")] = False,
 ) -> None:
     """Agree (or withdraw) that your country's figures may be published."""
-    name = _user(user)
-    with unit_of_work() as (session, _operator, _db):
-        actor = Actor.for_user(user_by_name(session, name))
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
         view = consent.set_consent(
-            session, actor, operation_by_ref(session, operation).id, country, agree=not withdraw
+            session, actor, operation_by_ref(session, actor, operation).id, country, agree=not withdraw
         )
         said = "withdrew from" if withdraw else "agreed to"
         console.print(f"{view.country} {said} the release of this operation's figures", highlight=False)
@@ -122,10 +107,8 @@ def list_consents(
     user: UserOption = None,
 ) -> None:
     """Which countries agreed to release, who agreed or withdrew, and when."""
-    name = _user(user)
-    with unit_of_work() as (session, _operator, _db):
-        actor = Actor.for_user(user_by_name(session, name))
-        views = consent.list_consents(session, actor, operation_by_ref(session, operation).id)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        views = consent.list_consents(session, actor, operation_by_ref(session, actor, operation).id)
         rows = [
             (
                 v.country,

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from caseweave.access.labels import TLP
-from caseweave.cli.common import acting_as, console, table, unit_of_work
+from caseweave.cli.common import UserOption, console, table, unit_of_work
 from caseweave.operations.service import operation_by_ref
 from caseweave.victims import queue, service
 
@@ -21,8 +21,6 @@ safeguarding_app = typer.Typer(
 )
 
 OperationOption = Annotated[str, typer.Option("--operation", help="operation id or name")]
-UserOption = Annotated[str | None, typer.Option("--user", help="act as (and see what) this user may")]
-ActingUser = Annotated[str, typer.Option("--user", help="the user who records this (an analyst …)")]
 VictimArg = Annotated[str, typer.Argument(help="victim id, e.g. VIC-000012")]
 
 
@@ -32,19 +30,18 @@ def add(
     pseudonym: Annotated[
         str, typer.Option("--pseudonym", help="a pseudonym or description, never a real name")
     ],
-    user: ActingUser,
     description: Annotated[str, typer.Option("--description")] = "",
     country: Annotated[str | None, typer.Option("--country", help="ISO 3166 alpha-2, where known")] = None,
     tlp: Annotated[TLP, typer.Option("--tlp")] = TLP.AMBER_STRICT,
     release: Annotated[list[str] | None, typer.Option("--release", help="agency code (AMBER only)")] = None,
+    user: UserOption = None,
 ) -> None:
     """Add a victim record (unidentified), owned by your agency, AMBER+STRICT unless said."""
-    with unit_of_work() as (session, operator, _db):
-        actor = acting_as(session, operator, user)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
         victim = service.add_victim(
             session,
             actor,
-            operation_by_ref(session, operation).id,
+            operation_by_ref(session, actor, operation).id,
             pseudonym=pseudonym,
             description=description,
             country=country,
@@ -63,10 +60,8 @@ def list_victims(
     ] = None,
 ) -> None:
     """Victims you may see."""
-    with unit_of_work() as (session, operator, _db):
-        victims = service.list_victims(
-            session, acting_as(session, operator, user), operation_by_ref(session, operation).id, status
-        )
+    with unit_of_work(user) as (session, actor, _db):
+        victims = service.list_victims(session, actor, operation_by_ref(session, actor, operation).id, status)
         rows = [
             (v.public_id, escape(v.pseudonym), v.status, v.identified_on, v.safeguarded_on, v.country, v.tlp)
             for v in victims
@@ -77,8 +72,8 @@ def list_victims(
 @victim_app.command("show")
 def show(ref: VictimArg, user: UserOption = None) -> None:
     """A victim, what concerns it and its status history."""
-    with unit_of_work() as (session, operator, _db):
-        view = service.show_victim(session, acting_as(session, operator, user), ref)
+    with unit_of_work(user) as (session, actor, _db):
+        view = service.show_victim(session, actor, ref)
         v = view.victim
         console.print(
             f"{v.public_id} {escape(v.pseudonym)}: {v.status}, TLP:{v.tlp}"
@@ -109,17 +104,15 @@ def show(ref: VictimArg, user: UserOption = None) -> None:
 def status(
     ref: VictimArg,
     new_status: Annotated[str, typer.Argument(help="identified or safeguarded")],
-    user: ActingUser,
     on: Annotated[str | None, typer.Option("--on", help="date, YYYY-MM-DD (default today)")] = None,
     agency: Annotated[str | None, typer.Option("--agency", help="agency responsible (default yours)")] = None,
     note: Annotated[str, typer.Option("--note")] = "",
+    user: UserOption = None,
 ) -> None:
     """Move a victim forward: unidentified → identified → safeguarded."""
     when = _date(on)
-    with unit_of_work() as (session, operator, _db):
-        event = service.set_status(
-            session, acting_as(session, operator, user), ref, new_status, on=when, agency=agency, note=note
-        )
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        event = service.set_status(session, actor, ref, new_status, on=when, agency=agency, note=note)
         console.print(
             f"{ref.upper()} {event.status} on {event.occurred_on} ({event.country})", highlight=False
         )
@@ -130,20 +123,20 @@ def link(
     ref: VictimArg,
     kind: Annotated[str, typer.Argument(help="series, subject or referral")],
     target: Annotated[str, typer.Argument(help="series name, subject id (SUB-…) or referral id")],
-    user: ActingUser,
+    user: UserOption = None,
 ) -> None:
     """Record that a media series, subject or referral concerns the victim."""
-    with unit_of_work() as (session, operator, _db):
-        found = service.link_victim(session, acting_as(session, operator, user), ref, kind, target)
+    with unit_of_work(user, as_user=True) as (session, actor, _db):
+        found = service.link_victim(session, actor, ref, kind, target)
         console.print(f"{ref.upper()} linked to {found.target}", highlight=False)
 
 
 @safeguarding_app.command("queue")
 def safeguarding_queue(operation: OperationOption, user: UserOption = None) -> None:
     """Open victims, most urgent first, each with the parts of its score."""
-    with unit_of_work() as (session, operator, db):
+    with unit_of_work(user) as (session, actor, db):
         items = queue.safeguarding_queue(
-            session, acting_as(session, operator, user), db.settings, operation_by_ref(session, operation).id
+            session, actor, db.settings, operation_by_ref(session, actor, operation).id
         )
     rows = [
         (
