@@ -217,6 +217,8 @@ class HashSlots:
     def __init__(self, slots: int, wait_seconds: float) -> None:
         self._free = threading.BoundedSemaphore(slots)
         self._wait = wait_seconds
+        self._count_lock = threading.Lock()
+        self.waiting = 0  # requests waiting for a slot now
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HashSlots:
@@ -225,14 +227,29 @@ class HashSlots:
     @asynccontextmanager
     async def hold(self) -> AsyncIterator[None]:
         deadline = time.monotonic() + self._wait
-        while not self._free.acquire(blocking=False):
-            if time.monotonic() >= deadline:
-                raise Busy()
-            await anyio.sleep(_POLL_SECONDS)
+        self._count(1)
+        try:
+            while not self.try_take():
+                if time.monotonic() >= deadline:
+                    raise Busy()
+                await anyio.sleep(_POLL_SECONDS)
+        finally:
+            self._count(-1)
         try:
             yield
         finally:
-            self._free.release()
+            self.give_back()
+
+    def _count(self, change: int) -> None:
+        with self._count_lock:
+            self.waiting += change
+
+    def try_take(self) -> bool:
+        """Take a slot if one is free, without waiting."""
+        return self._free.acquire(blocking=False)
+
+    def give_back(self) -> None:
+        self._free.release()
 
 
 @dataclass(frozen=True)
