@@ -62,24 +62,49 @@ def test_users_and_their_tokens_survive_the_migration_both_ways(db: Database) ->
             )
         )
         connection.execute(
-            TOKENS.insert().values(
-                id=3, user_id=7, kind="api", name="bot", token_hash="a" * 64, created_at=NOW, expires_at=NOW
+            USERS.insert().values(
+                id=8,
+                username="coordinator.home",
+                full_name="",
+                password_hash="$argon2id$kept",
+                agency_id=1,
+                failed_logins=0,
+                roles=["coordinator"],
+                disabled=False,
+                created_at=NOW,
             )
         )
+        for token_id, user_id, kind in ((3, 7, "api"), (4, 7, "session"), (5, 8, "api"), (6, 8, "session")):
+            connection.execute(
+                TOKENS.insert().values(
+                    id=token_id,
+                    user_id=user_id,
+                    kind=kind,
+                    name="t",
+                    token_hash=str(token_id) * 64,
+                    created_at=NOW,
+                    expires_at=NOW,
+                )
+            )
 
     command.upgrade(config, "head")
     assert current_revision(db.engine) == head_revision()
     assert {"totp_secret", "totp_last_step", "totp_pending_secret"} <= columns(db)
     assert not {"failed_logins", "locked_until"} & columns(db)
     with db.engine.connect() as connection:
-        user = connection.execute(sa.text("SELECT username, password_hash, totp_secret FROM users")).one()
-        token = connection.execute(sa.text("SELECT user_id, name FROM tokens")).one()
-    assert tuple(user) == ("analyst.home", "$argon2id$kept", None)
-    assert tuple(token) == (7, "bot")
+        user = connection.execute(
+            sa.text("SELECT username, password_hash, totp_secret FROM users WHERE id = 7")
+        )
+        tokens = connection.execute(sa.text("SELECT id, revoked_at IS NOT NULL FROM tokens ORDER BY id"))
+        assert tuple(user.one()) == ("analyst.home", "$argon2id$kept", None)
+        revoked = {token_id: bool(ended) for token_id, ended in tokens}
+    assert revoked == {3: False, 4: False, 5: False, 6: True}, "only the coordinator's session ends"
 
     command.downgrade(config, "0011")
     with db.engine.connect() as connection:
-        back = connection.execute(sa.text("SELECT username, failed_logins, locked_until FROM users")).one()
+        back = connection.execute(
+            sa.text("SELECT username, failed_logins, locked_until FROM users WHERE id = 7")
+        ).one()
     assert tuple(back) == ("analyst.home", 0, None)
     assert "totp_secret" not in columns(db)
     command.upgrade(config, "head")
