@@ -87,3 +87,21 @@ def test_a_login_waiting_to_hash_holds_no_connection_and_blocks_no_writer(
         assert not pending.done()
         guard.slots.give_back()
         assert pending.result(timeout=60).status_code == 200
+
+
+def test_a_burst_of_wrong_passwords_leaves_other_users_answered(db: Database, settings: Settings) -> None:
+    add_users(db, settings, USERS)
+    with db.transaction() as session:
+        issued = auth.create_api_token(
+            session, Actor.cli(), settings, username="analyst.home", name="t", days=1
+        )
+    app = guarded_app(db, Clock(), slots=1, wait_seconds=0.2)
+    attackers = [at(app, f"203.0.113.{n}") for n in range(20)]
+    with TestClient(app) as user, ThreadPoolExecutor(len(attackers)) as pool:
+        burst = [pool.submit(post_login, attacker, "admin.home", WRONG) for attacker in attackers]
+        answers = [
+            user.get("/auth/me", headers={"Authorization": f"Bearer {issued.secret}"}) for _ in range(10)
+        ]
+        refused = {future.result(timeout=120).status_code for future in burst}
+    assert [answer.status_code for answer in answers] == [200] * 10
+    assert refused <= {401, 503}, "each attempt refused as wrong, or quickly as busy: nothing else"
