@@ -37,7 +37,7 @@ class People:
 
 @pytest.fixture
 def people(db: Database, settings: Settings) -> People:
-    """Two agencies; an analyst of one, an investigator of the other, a coordinator with a second factor."""
+    """Two agencies; an analyst and an investigator; coordinators with and without a second factor."""
     operator = Actor.cli()
     passwords: dict[str, str] = {}
     with db.transaction() as session:
@@ -55,6 +55,7 @@ def people(db: Database, settings: Settings) -> People:
             ("ana.gb", "GB-OCPU", "analyst"),
             ("inv.ca", "CA-OCPU", "investigator"),
             ("coord.gb", "GB-OCPU", "coordinator"),
+            ("coord.ca", "CA-OCPU", "coordinator"),  # has no second factor yet
         ):
             _, generated = auth.add_user(
                 session, operator, settings, username=name, agency=agency, roles=[role]
@@ -252,6 +253,15 @@ def test_a_second_factor_is_asked_for_and_a_new_login_ends_the_one_it_replaces(
     later = pyotp.TOTP(people.totp_secret).at(int(time.time()) + 30)  # a code is used once
     log_in(database_url, home, people, "coord.gb", "--otp", later)
     assert stored_token(database_url, home, "coord.gb") != first
+    unenrolled = run(
+        database_url,
+        "login",
+        "coord.ca",
+        "--password-stdin",
+        env=home,
+        stdin=people.passwords["coord.ca"] + "\n",
+    )
+    assert "your roles need a second factor" in one_error_line(unenrolled)
     reused = run(database_url, "whoami", env={**home, "CASEWEAVE_TOKEN": first})
     assert "unknown or revoked token" in one_error_line(reused)
 

@@ -53,8 +53,9 @@ def resolve(session: Session, database_url: str, user: str | None = None) -> Ide
     if choice.operator or choice.implicit_operator:
         if name:
             raise _operator_with_user()
-        actor = Actor.cli()
-        return Identity(actor, f"the local operator {actor.name} (--operator)")
+        return Identity(
+            Actor.cli(), "--operator" if choice.operator else "a command that sets up an installation"
+        )
     given = os.environ.get(ENV_TOKEN, "").strip()
     if given:
         found = _authenticate(session, given, f"the token in {ENV_TOKEN}", name or "NAME")

@@ -17,7 +17,7 @@ from caseweave.cli import credentials
 from caseweave.cli.common import UserOption, console, open_database
 from caseweave.cli.identity import resolve
 from caseweave.db.runtime import Database
-from caseweave.errors import Invalid, Unauthenticated
+from caseweave.errors import Forbidden, Invalid, Unauthenticated
 
 
 def login(
@@ -101,11 +101,20 @@ def _start_session(db: Database, username: str, password: str, otp: str | None) 
 
     from caseweave.auth import login as login_service
     from caseweave.auth.throttle import LoginGuard
+    from caseweave.auth.totp import SecondFactorRequired
 
     attempt = login_service.Attempt(
         username, password, otp, source=Actor.cli().name, request_id=new_request_id()
     )
-    return anyio.run(login_service.login, db, LoginGuard.from_settings(db.settings), attempt)
+    try:
+        return anyio.run(login_service.login, db, LoginGuard.from_settings(db.settings), attempt)
+    except SecondFactorRequired as error:  # its hint names the HTTP routes; say where --otp fits in
+        raise Forbidden(
+            error.message,
+            hint="enrol one over the API (POST /auth/totp/enrol, then …/confirm), then log in with --otp",
+        ) from None
+    except Unauthenticated as error:
+        raise Unauthenticated(error.message, hint="if you enrolled a second factor, add --otp CODE") from None
 
 
 def _revoke(session: Session, token: str) -> bool:
