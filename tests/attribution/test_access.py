@@ -55,24 +55,31 @@ def test_the_receiving_agency_sees_everything_it_may_and_the_route(db: Database,
     assert counted["185.220.101.1"] is False and counted[IPS["CA"]] is True
 
 
-def test_the_coordinator_sees_the_decision_but_not_hidden_evidence(db: Database, scene: Scenario) -> None:
-    shown = view(db, scene.actor("LEAD", "coordinator"), scene.subjects["partner_gb"])
-    assert shown.evidence == [] and shown.top_country is None and shown.status == "no_evidence"
-    assert shown.hidden_note == HIDDEN_EVIDENCE
-    assert shown.decision is not None and shown.decision.top_country == "GB"
+def test_the_coordinator_sees_the_decision_the_visible_evidence_supports(
+    db: Database, scene: Scenario
+) -> None:
+    shown = view(db, scene.actor("LEAD", "coordinator"), scene.subjects["gb"])
+    assert shown.complete and shown.decision is not None and shown.decision.top_country == "GB"
     assert shown.decision.route is not None and shown.decision.route.agency == "LEAD"
 
 
-def test_a_routed_subject_is_visible_to_its_receiver_without_its_evidence(
+def test_the_decision_counts_only_what_its_reader_may_see(db: Database, scene: Scenario) -> None:
+    # "shared" is routed to PARTNER on its AMBER evidence too: LEAD's coordinator sees the route,
+    # with figures from LEAD's evidence alone (the system's would tell of PARTNER's +1 phone).
+    shown = view(db, scene.actor("LEAD", "coordinator"), scene.subjects["shared"])
+    assert shown.decision is not None and shown.decision.route is not None
+    assert shown.decision.route.agency == "PARTNER"
+    assert shown.decision.distribution == shown.distribution == {"CA": 0.8, "GB": 0.2}
+
+
+def test_a_subject_of_hidden_records_is_absent_even_to_its_coordinator_and_receiver(
     db: Database, scene: Scenario
 ) -> None:
-    # partner_gb is held only by PARTNER (AMBER) and routed to LEAD: LEAD's analysts learn it is theirs.
-    shown = view(db, scene.actor("LEAD"), scene.subjects["partner_gb"])
-    assert shown.evidence == [] and shown.decision is not None
-    assert shown.decision.distribution == {"GB": 1.0}
-    lines = explain_lines_for(db, scene.actor("LEAD"), scene.subjects["partner_gb"])
-    assert lines[0] == "attribution: no country from the evidence you may see"
-    assert any("route: routed to LEAD (GB) automatically by system" in line for line in lines)
+    # partner_gb is held only by PARTNER (AMBER, not released) and routed to LEAD: that it exists, and
+    # its country, are PARTNER's to tell.
+    for actor in (scene.actor("LEAD"), scene.actor("LEAD", "coordinator")):
+        with pytest.raises(NotFound, match="not found"):
+            view(db, actor, scene.subjects["partner_gb"])
 
 
 def test_others_are_told_nothing(db: Database, scene: Scenario) -> None:

@@ -34,14 +34,15 @@ def nothing_changes(db: Database) -> Iterator[None]:
     assert snapshot() == before
 
 
-def test_coordinator_builds_an_operation_with_a_late_joiner(
+def test_an_operation_is_built_by_its_agencies_each_consenting(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
-    world = build_world(db, settings, roles=("coordinator",))
+    world = build_world(db, settings, roles=("coordinator", "platform_admin", "agency_admin"))
+    platform = world.headers("LEAD", "platform_admin")
     lead = world.headers("LEAD", "coordinator")
     created = client.post(
         "/agencies",
-        headers=lead,
+        headers=platform,
         json={
             "code": "au-cust",
             "name": "AU Customs",
@@ -50,30 +51,54 @@ def test_coordinator_builds_an_operation_with_a_late_joiner(
             "contact_point": "x@y",
         },
     )
-    assert (
-        created.status_code == 201
-        and created.json()["code"] == "AU-CUST"
-        and created.json()["country"] == "AU"
+    assert created.status_code == 201 and created.json()["code"] == "AU-CUST"
+    assert created.json()["country"] == "AU"
+    admin = client.post(
+        "/users",
+        headers=platform,
+        json={"username": "admin.au", "agency": "AU-CUST", "roles": ["agency_admin"]},
     )
+    assert admin.status_code == 201 and len(admin.json()["generated_password"]) >= 12
+    au_admin = {"Authorization": f"Bearer {_token(db, settings, 'admin.au')}"}
     op = client.post(
         "/operations", headers=lead, json={"name": "Op Two", "lead_agency": "LEAD", "start_date": str(START)}
     )
     assert op.status_code == 201
     op_id = op.json()["id"]
     joined = str(date.today() - timedelta(days=5))
-    member = client.post(
+    invited = client.post(
         f"/operations/{op_id}/memberships",
         headers=lead,
         json={"agency": "AU-CUST", "role": "partner", "joined_on": joined},
     )
-    assert member.status_code == 201, member.text
+    assert invited.status_code == 201 and invited.json()["status"] == "invited", invited.text
+    assert client.get(f"/operations/{op_id}", headers=au_admin).status_code == 404  # not before it accepts
+    open_ = client.get("/invitations", headers=au_admin).json()
+    assert [(i["operation"]["name"], i["role"]) for i in open_] == [("Op Two", "partner")]
+    accepted = client.post(f"/invitations/{open_[0]['id']}/accept", headers=au_admin)
+    assert accepted.status_code == 200 and accepted.json()["status"] == "active"
+    assert client.get(f"/operations/{op_id}", headers=au_admin).status_code == 200
     user = client.post(
-        "/users", headers=lead, json={"username": "inv.au", "agency": "AU-CUST", "roles": ["investigator"]}
+        "/users",
+        headers=au_admin,
+        json={"username": "inv.au", "agency": "AU-CUST", "roles": ["investigator"]},
     )
     assert user.status_code == 201
-    assert len(user.json()["generated_password"]) >= 12
     members = client.get(f"/operations/{op_id}/memberships", headers=lead).json()
-    assert [(m["agency"]["code"], m["role"]) for m in members] == [("LEAD", "lead"), ("AU-CUST", "partner")]
+    assert [(m["agency"]["code"], m["role"], m["status"]) for m in members] == [
+        ("LEAD", "lead", "active"),
+        ("AU-CUST", "partner", "active"),
+    ]
+
+
+def _token(db: Database, settings: Settings, username: str) -> str:
+    from caseweave.actor import Actor
+    from caseweave.auth import service as auth
+
+    with db.transaction() as session:
+        return auth.create_api_token(
+            session, Actor.cli(), settings, username=username, name="t", days=1
+        ).secret
 
 
 def expect_error(response_status: int, body: dict[str, dict[str, str]], status: int, field: str) -> None:
@@ -85,8 +110,10 @@ def expect_error(response_status: int, body: dict[str, dict[str, str]], status: 
 def test_bad_input_is_refused_and_changes_nothing(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
-    world: World = build_world(db, settings, roles=("coordinator", "platform_admin"))
+    world: World = build_world(db, settings, roles=("coordinator", "platform_admin", "agency_admin"))
     lead = world.headers("LEAD", "coordinator")
+    platform = world.headers("LEAD", "platform_admin")
+    partner_admin = world.headers("PARTNER", "agency_admin")
     agency = {
         "code": "NEW",
         "name": "New Agency",
@@ -100,7 +127,7 @@ def test_bad_input_is_refused_and_changes_nothing(
         ("post", "/agencies", {**agency, "name": "lead agency"}, 409, "name"),
         ("post", "/agencies", {**agency, "code": "LEAD"}, 409, "code"),
         ("post", "/agencies", {**agency, "kind": "army"}, 422, "kind"),
-        ("post", "/operations/999/memberships", {"agency": "OUTSIDER"}, 404, "operation"),
+        ("post", "/operations/999/memberships", {"agency": "OUTSIDER"}, 404, "operation_id"),
         ("post", f"/operations/{world.operation_id}/memberships", {"agency": "NOPE"}, 404, "agency"),
         ("post", f"/operations/{world.operation_id}/memberships", {"agency": "PARTNER"}, 409, "agency"),
         (
@@ -120,23 +147,22 @@ def test_bad_input_is_refused_and_changes_nothing(
         (
             "post",
             "/users",
-            {"username": "x.outsider", "agency": "OUTSIDER", "roles": ["analyst"], "operation": "Op Test"},
-            422,
-            "agency",
-        ),
-        (
-            "post",
-            "/users",
             {"username": "x.outsider", "agency": "OUTSIDER", "roles": ["analyst"]},
             403,
             "agency",
         ),
-        ("post", "/users", {"username": "x.partner", "agency": "PARTNER", "roles": ["platform_admin"]}, 403, "roles"),
+        (
+            "post",
+            "/users",
+            {"username": "x.partner", "agency": "PARTNER", "roles": ["platform_admin"]},
+            403,
+            "roles",
+        ),
         ("post", "/users", {"username": "x.partner", "agency": "PARTNER", "roles": ["chief"]}, 422, "roles"),
         (
             "post",
             "/users",
-            {"username": "coordinator.lead", "agency": "LEAD", "roles": ["analyst"]},
+            {"username": "coordinator.lead", "agency": "PARTNER", "roles": ["analyst"]},
             409,
             "username",
         ),
@@ -170,8 +196,9 @@ def test_bad_input_is_refused_and_changes_nothing(
         ),
     ]
     for method, url, body, status, field in cases:
+        headers = {"/agencies": platform, "/users": partner_admin}.get(url, lead)
         with nothing_changes(db):
-            response = client.request(method, url, headers=lead, json=body)
+            response = client.request(method, url, headers=headers, json=body)
             expect_error(response.status_code, response.json(), status, field)
 
 

@@ -10,7 +10,7 @@ from caseweave.access.service import visible_operation
 from caseweave.actor import Actor
 from caseweave.errors import Forbidden, Invalid, NotFound
 from caseweave.linkage.models import Subject
-from caseweave.linkage.visibility import subject_visible
+from caseweave.linkage.visibility import subject_seen
 from caseweave.operations.models import Operation
 
 
@@ -49,7 +49,7 @@ def find_subject(session: Session, actor: Actor, public_id: str, *, follow: bool
     """The subject (a merged one leads to its survivor when follow), if the actor's agency takes part
     in its operation and may see one of its records; otherwise NotFound, exactly like a missing one."""
     wanted = public_id.strip().upper()
-    subject = session.scalar(select(Subject).where(Subject.public_id == wanted, subject_visible(actor)))
+    subject = session.scalar(select(Subject).where(Subject.public_id == wanted))
     missing = NotFound(f"subject {public_id} not found", field="subject_id")
     if subject is None:
         raise missing
@@ -57,6 +57,8 @@ def find_subject(session: Session, actor: Actor, public_id: str, *, follow: bool
         visible_operation(session, actor, subject.operation_id)
     except NotFound:
         raise missing from None
+    if not subject_seen(session, actor, subject):
+        raise missing
     while follow and subject.status == "merged" and subject.merged_into_id is not None:
         subject = session.get_one(Subject, subject.merged_into_id)
     return subject

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import Session
 
 from caseweave.access.service import may_see
 from caseweave.actor import Actor
 from caseweave.intake.models import PersonRecord
-from caseweave.linkage.models import Subject, SubjectMember
+from caseweave.linkage.models import Subject, SubjectEvent, SubjectMember
 
 
 def subject_visible(actor: Actor, subject_id: Any = Subject.id) -> ColumnElement[bool]:
@@ -20,3 +21,19 @@ def subject_visible(actor: Actor, subject_id: Any = Subject.id) -> ColumnElement
         .join(PersonRecord, PersonRecord.id == SubjectMember.person_record_id)
         .where(SubjectMember.subject_id == subject_id, may_see(PersonRecord, actor))
     )
+
+
+def subject_seen(session: Session, actor: Actor, subject: Subject) -> bool:
+    """Whether the actor may know of `subject`: through one of its records, or, for a retired subject,
+    through the subjects now holding them (the survivor of a merge, the parts of a split)."""
+    if subject.status == "merged" and subject.merged_into_id is not None:
+        return subject_seen(session, actor, session.get_one(Subject, subject.merged_into_id))
+    if subject.status in {"split", "emptied"}:
+        related = [
+            public_id
+            for event in session.scalars(select(SubjectEvent).where(SubjectEvent.subject_id == subject.id))
+            for public_id in event.detail.get("related", [])
+        ]
+        holders = select(Subject.id).where(Subject.public_id.in_(related))
+        return bool(session.scalar(select(exists(holders.where(subject_visible(actor))))))
+    return bool(session.scalar(select(subject_visible(actor, subject.id))))
