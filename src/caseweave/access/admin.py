@@ -12,6 +12,9 @@
 | accept or decline an invitation          | agency admin or coordinator of the invited agency        |
 | read the audit log                       | auditor: entries of their own agency's users;            |
 |                                          | oversight: every entry                                   |
+| run linkage or attribution on demand     | the lead agency's coordinators and analysts              |
+| routing queue, dissemination, figures    | the lead agency's coordinators                           |
+| load or change warning lists             | platform admin                                           |
 
 The CLI operator (who holds the database anyway) may do all of it and is audited as the operator.
 A user the caller may not manage is reported exactly like a missing one (NotFound).
@@ -119,6 +122,34 @@ def require_operation_manager(actor: Actor, operation: Operation) -> None:
             f"only the lead agency's coordinators manage operation {operation.name!r}",
             hint="ask the lead agency's coordinator",
         )
+
+
+def is_coordinator(actor: Actor, operation: Operation) -> bool:
+    """The lead agency's coordinators hold the routing queue, dissemination and the figures."""
+    if actor.is_operator:
+        return True
+    user = actor.user
+    assert user is not None
+    return user.agency_id == operation.lead_agency_id and user.has_role(Role.COORDINATOR.value)
+
+
+def require_coordinator(actor: Actor, operation: Operation, what: str) -> None:
+    if not is_coordinator(actor, operation):
+        raise Forbidden(
+            f"only the lead agency's coordinators {what}",
+            hint=f"ask a coordinator of the lead agency of operation {operation.name!r}",
+        )
+
+
+def require_lead_analyst(actor: Actor, operation: Operation, what: str, hint: str) -> None:
+    """On-demand runs (linkage, attribution): the lead agency's coordinators and analysts."""
+    if is_platform_admin(actor):
+        return
+    assert actor.user is not None
+    if actor.user.agency_id != operation.lead_agency_id or not actor.user.has_role(
+        Role.COORDINATOR.value, Role.ANALYST.value
+    ):
+        raise Forbidden(f"{what} are started by the lead agency's coordinators and analysts", hint=hint)
 
 
 def answers_for_agency(actor: Actor, agency_id: int) -> bool:

@@ -1,48 +1,15 @@
-"""Who may run attribution, who coordinates routing, and finding a subject by its public id."""
+"""Finding a subject by its public id, as the attribution views and routes do."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseweave.access.labels import Role
 from caseweave.access.service import visible_operation
 from caseweave.actor import Actor
-from caseweave.errors import Forbidden, Invalid, NotFound
+from caseweave.errors import Invalid, NotFound
 from caseweave.linkage.models import Subject
 from caseweave.linkage.visibility import subject_seen
-from caseweave.operations.models import Operation
-
-
-def require_attributor(actor: Actor, operation: Operation) -> None:
-    """Runs on demand: the CLI operator, admins, the lead agency's coordinators and analysts."""
-    if actor.is_operator or actor.has_role(Role.PLATFORM_ADMIN.value):
-        return
-    assert actor.user is not None
-    if actor.user.agency_id != operation.lead_agency_id or not actor.user.has_role(
-        Role.COORDINATOR.value, Role.ANALYST.value
-    ):
-        raise Forbidden(
-            "attribution runs are started by the lead agency's coordinators and analysts",
-            hint="ask the lead agency to run `caseweave attribute`",
-        )
-
-
-def is_coordinator(actor: Actor, operation: Operation) -> bool:
-    """The lead agency's coordinators hold the routing queue (and the CLI operator, who has the database)."""
-    if actor.is_operator:
-        return True
-    user = actor.user
-    assert user is not None
-    return user.agency_id == operation.lead_agency_id and user.has_role(Role.COORDINATOR.value)
-
-
-def require_coordinator(actor: Actor, operation: Operation, what: str) -> None:
-    if not is_coordinator(actor, operation):
-        raise Forbidden(
-            f"only the lead agency's coordinators {what}",
-            hint=f"ask a coordinator of the lead agency of operation {operation.name!r}",
-        )
 
 
 def find_subject(session: Session, actor: Actor, public_id: str, *, follow: bool = True) -> Subject:

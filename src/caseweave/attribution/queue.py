@@ -14,10 +14,11 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from caseweave.access.admin import is_coordinator, require_coordinator
 from caseweave.access.labels import WRITING_MEMBERS
 from caseweave.access.service import membership_of, visible_operation
 from caseweave.actor import Actor
-from caseweave.attribution.checks import find_subject, is_coordinator, require_active, require_coordinator
+from caseweave.attribution.checks import find_subject, require_active
 from caseweave.attribution.models import Attribution, SubjectRoute
 from caseweave.attribution.routing import (
     QUEUE_STATUSES,

@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from caseweave.access.admin import require_lead_analyst
 from caseweave.access.service import visible_operation
 from caseweave.actor import Actor
 from caseweave.attribution import routing
-from caseweave.attribution.checks import find_subject, require_attributor
+from caseweave.attribution.checks import find_subject
 from caseweave.attribution.collect import Collector
 from caseweave.attribution.evidence import Clue
 from caseweave.attribution.geo import GeoProvider, open_provider
@@ -66,7 +67,9 @@ def attribute_subjects(
 ) -> AttributionRun:
     """(Re)compute and route the given subjects (public ids), or every active subject of the operation."""
     operation = visible_operation(session, actor, operation_id)
-    require_attributor(actor, operation)
+    require_lead_analyst(
+        actor, operation, "attribution runs", hint="ask the lead agency to run `caseweave attribute`"
+    )
     subjects = _subjects(session, actor, operation, subject_ids)
     ensure_bundled(session, actor)  # warning lists: a run before any linkage still excludes Tor & co
     provider = geo or open_provider(settings)

@@ -17,9 +17,10 @@ from datetime import date, datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from caseweave.access.admin import is_coordinator
 from caseweave.access.policy import visible
 from caseweave.actor import Actor
-from caseweave.attribution.checks import find_subject, is_coordinator
+from caseweave.attribution.checks import find_subject
 from caseweave.attribution.models import Attribution, AttributionEvidence, SubjectRoute
 from caseweave.attribution.queue import RouteEntry, route_entries
 from caseweave.attribution.scoring import score

@@ -76,7 +76,6 @@ def _refresh_passwords(
             continue
         password = generate_password()
         user.password_hash = hash_password(password, settings.min_password_length)
-        user.failed_logins, user.locked_until = 0, None
         logins.append((username, agency_code, ", ".join(roles), password))
     audit.record(session, operator, "demo.passwords_reset", "user", [name for name, *_ in logins])
     return logins

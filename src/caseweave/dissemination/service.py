@@ -16,11 +16,11 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from caseweave.access.admin import require_coordinator
 from caseweave.access.labels import TLP, WRITING_MEMBERS
 from caseweave.access.service import membership_of, visible_operation
 from caseweave.actor import Actor
 from caseweave.attribution import routing
-from caseweave.attribution.checks import require_coordinator
 from caseweave.attribution.models import SubjectRoute
 from caseweave.audit import service as audit
 from caseweave.config import Settings

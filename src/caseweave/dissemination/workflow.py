@@ -16,9 +16,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caseweave.access.admin import is_coordinator, require_coordinator
 from caseweave.access.service import require_case_writer, visible_operation
 from caseweave.actor import Actor
-from caseweave.attribution.checks import is_coordinator, require_coordinator
 from caseweave.audit import service as audit
 from caseweave.auth.models import User
 from caseweave.bounds import ascii_int

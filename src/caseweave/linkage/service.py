@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from caseweave.access.labels import Role
+from caseweave.access.admin import require_lead_analyst
 from caseweave.access.service import visible_operation
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
@@ -25,7 +25,6 @@ from caseweave.config import Settings
 from caseweave.db.base import utcnow
 from caseweave.db.bulk import refresh_statistics
 from caseweave.db.gc_pause import fewer_collections
-from caseweave.errors import Forbidden
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage import cluster_inputs, probabilistic
 from caseweave.linkage.alerts import refresh_alerts
@@ -34,7 +33,6 @@ from caseweave.linkage.correlation import CorrelationResult, OverCorrelating, co
 from caseweave.linkage.models import Alert, Link, LinkageRun, Subject, SubjectMember
 from caseweave.linkage.subjects import EvidenceRules, recluster, scope_of
 from caseweave.linkage.warninglists import build_matcher, ensure_bundled
-from caseweave.operations.models import Operation
 
 BULK_SCOPE = 10_000  # re-clustered records from which the run refreshes the planner's statistics
 
@@ -62,20 +60,6 @@ class RunSummary:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def require_linker(session: Session, actor: Actor, operation: Operation) -> None:
-    """Runs on demand are for the CLI operator, admins and the lead agency's coordinators/analysts."""
-    if actor.is_operator or actor.has_role(Role.PLATFORM_ADMIN.value):
-        return
-    assert actor.user is not None
-    if actor.user.agency_id != operation.lead_agency_id or not actor.user.has_role(
-        Role.COORDINATOR.value, Role.ANALYST.value
-    ):
-        raise Forbidden(
-            "linkage runs are started by the lead agency's coordinators and analysts",
-            hint="new referrals are linked when they are imported",
-        )
-
-
 def run_linkage(
     session: Session,
     actor: Actor,
@@ -87,7 +71,9 @@ def run_linkage(
     use_model: bool = True,
 ) -> RunSummary:
     operation = visible_operation(session, actor, operation_id)
-    require_linker(session, actor, operation)
+    require_lead_analyst(
+        actor, operation, "linkage runs", hint="new referrals are linked when they are imported"
+    )
     return link_operation(
         session, actor, settings, operation.id, full=full, engine=engine, use_model=use_model
     )

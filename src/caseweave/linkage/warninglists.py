@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from caseweave.access.labels import Role
+from caseweave.access.admin import require_platform_admin
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.bounds import ascii_int
 from caseweave.db.base import utcnow
 from caseweave.db.bulk import bulk_insert
-from caseweave.errors import Forbidden, Invalid, NotFound
+from caseweave.errors import Invalid, NotFound
 from caseweave.linkage.models import Warninglist, WarninglistEntry
 from caseweave.linkage.warninglist_match import (
     CATEGORY_ORDER,
@@ -189,11 +189,6 @@ def _check(value: str, list_type: str, source: str, where: str) -> None:
             raise Invalid(f"{source}: {value!r} is not a regular expression: {error}", field=where) from None
 
 
-def _require_admin(actor: Actor) -> None:
-    if not actor.has_role(Role.PLATFORM_ADMIN.value):
-        raise Forbidden("only admins load or change warning lists", hint="ask an admin of this installation")
-
-
 def _store(
     session: Session, actor: Actor, parsed: ParsedList, source: str, *, automatic: bool
 ) -> LoadOutcome:
@@ -237,7 +232,7 @@ def load_files(
     session: Session, actor: Actor, paths: Sequence[Path], *, category: str | None = None
 ) -> list[LoadOutcome]:
     """Load MISP warninglist files, all or none: every file is read and checked before any is stored."""
-    _require_admin(actor)
+    require_platform_admin(actor, "load or change warning lists")
     parsed = [(read_warninglist(path, category=category), str(path)) for path in paths]
     return [_store(session, actor, p, source, automatic=False) for p, source in parsed]
 
@@ -250,7 +245,7 @@ def bundled_lists() -> list[ParsedList]:
 
 def load_bundled(session: Session, actor: Actor) -> list[LoadOutcome]:
     """(Re)load every bundled list; a list an admin disabled stays disabled."""
-    _require_admin(actor)
+    require_platform_admin(actor, "load or change warning lists")
     return [_store(session, actor, p, BUNDLED, automatic=False) for p in bundled_lists()]
 
 
@@ -279,7 +274,7 @@ def list_warninglists(session: Session) -> list[tuple[Warninglist, int]]:
 
 def set_enabled(session: Session, actor: Actor, ref: str, enabled: bool) -> Warninglist:
     """Disable (or enable again) a list by name or id; audited."""
-    _require_admin(actor)
+    require_platform_admin(actor, "load or change warning lists")
     row = session.scalar(select(Warninglist).where(Warninglist.name == ref))
     number = ascii_int(ref)
     if row is None and number is not None:

@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from caseweave.access.admin import is_coordinator
 from caseweave.access.policy import joined, visible
 from caseweave.access.service import membership_of, visible_operation
 from caseweave.actor import Actor
-from caseweave.attribution.checks import is_coordinator
 from caseweave.attribution.models import SubjectRoute
 from caseweave.audit import service as audit
 from caseweave.auth.models import User
