@@ -49,6 +49,34 @@ class Settings(BaseSettings):
         default="caseweave", min_length=1, max_length=60, description="Name shown in authenticator apps."
     )
     auto_upgrade: bool = Field(default=True, description="Apply migrations on first use.")
+    # HTTP limits and availability (docs/architecture.md, "api/"): bodies are counted as they arrive,
+    # so an oversized one is refused before it is read whole; a request that finds every slot taken
+    # waits briefly, then gets 503 with Retry-After instead of queueing behind a busy database.
+    http_max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest request body (JSON); a larger one gets 413."
+    )
+    http_max_upload_bytes: int = Field(
+        default=268_435_456, ge=1, description="Largest request body of a file upload (multipart) route."
+    )
+    # Each request in progress holds one of the 40 worker threads and a pooled database connection.
+    http_max_concurrent_requests: int = Field(
+        default=16, ge=1, le=40, description="Requests handled at once; the database pool is sized to it."
+    )
+    http_max_queued_requests: int = Field(
+        default=64, ge=0, description="Requests that may wait for a free slot; beyond them 503 at once."
+    )
+    http_queue_timeout_seconds: float = Field(
+        default=1.0, ge=0, description="How long a request waits for a free slot before it gets 503."
+    )
+    http_retry_after_seconds: int = Field(
+        default=1, ge=1, description="Retry-After of a 503 (server or database busy)."
+    )
+    http_shutdown_timeout_seconds: int = Field(
+        default=10, ge=1, description="On SIGTERM, requests still running after this long are cancelled."
+    )
+    db_lock_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Longest wait for a database lock or pooled connection (then 503)."
+    )
     # 24 h: returns log instants in local time mislabelled as UTC (up to 14 h off) and residential
     # leases last about a day; a wider gap starts linking the next subscriber of a reused address.
     link_ip_tolerance_hours: float = Field(

@@ -1,16 +1,27 @@
-"""The FastAPI app factory: settings are read here, when the app is built."""
+"""The FastAPI app factory: settings are read here, when the app is built.
+
+Layers around the routes, outermost first: security headers and the request id (outside even
+Starlette's last-resort 500 handler, so every answer carries them), the body limit, the
+concurrency limit, then FastAPI's error handlers and the routes. All are pure ASGI: nothing is
+buffered, and a refused request costs no thread and no database connection.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, params
+from fastapi.routing import APIRoute
+from starlette.routing import Match
+from starlette.types import ASGIApp, Scope
 
 from caseweave import __version__
-from caseweave.actor import new_request_id
-from caseweave.api import errors
+from caseweave.api import docs, errors
+from caseweave.api.body_limit import BodyLimit
+from caseweave.api.headers import SecurityHeaders
+from caseweave.api.overload import ConcurrencyLimit
+from caseweave.api.request_id import RequestId
 from caseweave.attribution.routes import router as attribution_router
 from caseweave.audit.routes import router as audit_router
 from caseweave.auth.routes import router as auth_router
@@ -26,7 +37,26 @@ from caseweave.outcomes.routes import router as outcomes_router
 from caseweave.stats.routes import router as stats_router
 from caseweave.victims.routes import router as victims_router
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+ROUTERS = (
+    auth_router,
+    operations_router,
+    notes_router,
+    intake_router,
+    linkage_router,
+    attribution_router,
+    dissemination_router,
+    media_router,
+    victims_router,
+    outcomes_router,
+    stats_router,
+    audit_router,
+)
+_BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class _CaseweaveAPI(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(RequestId(super().build_middleware_stack()), docs.PAGE_POLICIES)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -38,41 +68,56 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if database is None:
             db.close()
 
-    app = FastAPI(
+    app = _CaseweaveAPI(
         title="caseweave",
         version=__version__,
         description="Joint operations against online child sexual exploitation, under need-to-know.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.database = db
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        given = request.headers.get("x-request-id", "")
-        request.state.request_id = given if _REQUEST_ID.match(given) else new_request_id()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
-
     errors.install(app)
-    for router in (
-        auth_router,
-        operations_router,
-        notes_router,
-        intake_router,
-        linkage_router,
-        attribution_router,
-        dissemination_router,
-        media_router,
-        victims_router,
-        outcomes_router,
-        stats_router,
-        audit_router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
+    docs.install(app)
 
     @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
+        # On the event loop, no thread and no database: it answers while every slot is busy.
         return {"status": "ok", "version": __version__}
 
+    limits = db.settings
+    app.add_middleware(
+        ConcurrencyLimit,
+        limit=limits.http_max_concurrent_requests,
+        queue=limits.http_max_queued_requests,
+        wait_seconds=limits.http_queue_timeout_seconds,
+        retry_after=limits.http_retry_after_seconds,
+    )
+    app.add_middleware(
+        BodyLimit,
+        max_body=limits.http_max_body_bytes,
+        max_upload=limits.http_max_upload_bytes,
+        is_upload=_upload_matcher(ROUTERS),
+    )
     return app
+
+
+def _upload_matcher(routers: Iterable[APIRouter]) -> Callable[[Scope], bool]:
+    """Whether a request goes to a route that takes a file (multipart): those have the upload limit."""
+    uploads = [
+        route
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        and any(isinstance(field.field_info, params.File) for field in route.dependant.body_params)
+    ]
+
+    def is_upload(scope: Scope) -> bool:
+        return scope.get("method") not in _BODYLESS and any(
+            route.matches(scope)[0] is Match.FULL for route in uploads
+        )
+
+    return is_upload

@@ -1,4 +1,10 @@
-"""Request dependencies: one transaction per request, the authenticated actor, the settings."""
+"""Request dependencies: one transaction per request, the authenticated actor, the settings.
+
+GET and HEAD requests read in a unit of work that takes no write lock; what they must write (audit
+entries, a token's last use) is appended right after the handler, before the answer is sent. Other
+methods write in one transaction. Either is committed before the response leaves (`scope="function"`):
+a client never holds an answer whose transaction or audit entry could still fail.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,19 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from caseweave.actor import Actor
+from caseweave.auth.models import Token
 from caseweave.auth.service import authenticate
 from caseweave.config import Settings
+from caseweave.db.engine import defer_write, is_read_only
 from caseweave.db.runtime import Database
 from caseweave.errors import Unauthenticated
+
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def database(request: Request) -> Database:
@@ -22,7 +34,9 @@ def database(request: Request) -> Database:
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed before the response is sent, rolled back on error."""
-    with database(request).transaction() as session:
+    db = database(request)
+    unit = db.read_transaction() if request.method in READ_METHODS else db.transaction()
+    with unit as session:
         yield session
 
 
@@ -30,7 +44,10 @@ def get_settings(request: Request) -> Settings:
     return database(request).settings
 
 
-def current_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def current_actor(request: Request, session: SessionDep) -> Actor:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
@@ -38,10 +55,26 @@ def current_actor(request: Request, session: Annotated[Session, Depends(get_sess
             "no bearer token", hint="log in at POST /auth/login and send 'Authorization: Bearer …'"
         )
     user, token = authenticate(session, secret.strip())
+    if is_read_only(session):
+        _defer_last_use(session, token)
     request.state.token_id = token.id
     return Actor.for_user(user, request.state.request_id)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+def _defer_last_use(session: Session, token: Token) -> None:
+    """A read request must not write in its read transaction: hand the token's new last use on."""
+    history = inspect(token).attrs.last_used_at.history
+    if not history.added:
+        return
+    used_at = history.added[0]
+    set_committed_value(token, "last_used_at", history.deleted[0] if history.deleted else None)
+    touch = update(Token).where(Token.id == token.id).values(last_used_at=used_at)
+
+    def write(writer: Session) -> None:
+        writer.execute(touch)
+
+    defer_write(session, write)
+
+
 ActorDep = Annotated[Actor, Depends(current_actor)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

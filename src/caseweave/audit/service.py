@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -15,6 +16,7 @@ from caseweave.actor import Actor
 from caseweave.audit.chain import HASHED_FIELDS, entry_hash
 from caseweave.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from caseweave.db.base import utcnow
+from caseweave.db.engine import defer_write, is_read_only
 
 
 def record(
@@ -27,34 +29,41 @@ def record(
     operation_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. Bumping the head first takes the write lock, so the chain stays linear."""
+    """Append one entry in the caller's transaction. In a read unit of work (which holds no write
+    lock) the entry is appended right after it, before the answer leaves (db/runtime.py)."""
+    user = actor.user
+    entry = AuditEntry(
+        actor=actor.name,
+        actor_user_id=user.id if user else None,
+        actor_agency_id=user.agency_id if user else None,
+        action=action,
+        object_type=object_type,
+        object_ids=list(object_ids),
+        operation_id=operation_id,
+        request_id=actor.request_id,
+        detail=dict(detail or {}),  # a deferred entry is hashed later: the caller's dict may change
+    )
+    if is_read_only(session):
+        defer_write(session, partial(_append, entry=entry))
+    else:
+        _append(session, entry)
+    return entry
+
+
+def _append(session: Session, entry: AuditEntry) -> None:
+    """Chain `entry` after the head. Bumping the head first takes the write lock (the row lock on
+    PostgreSQL), so entries are strictly sequential; its time is taken under that lock too."""
     bumped = session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
         .values(last_seq=AuditHead.last_seq + 1)
         .returning(AuditHead.last_seq, AuditHead.last_hash)
     ).one()
-    seq, prev_hash = bumped.last_seq, bumped.last_hash
-    user = actor.user
-    fields: dict[str, Any] = {
-        "seq": seq,
-        "at": utcnow(),
-        "actor": actor.name,
-        "actor_user_id": user.id if user else None,
-        "actor_agency_id": user.agency_id if user else None,
-        "action": action,
-        "object_type": object_type,
-        "object_ids": list(object_ids),
-        "operation_id": operation_id,
-        "request_id": actor.request_id,
-        "detail": detail or {},
-        "prev_hash": prev_hash,
-    }
-    entry = AuditEntry(**fields, entry_hash=entry_hash(prev_hash, fields))
+    entry.seq, entry.prev_hash, entry.at = bumped.last_seq, bumped.last_hash, utcnow()
+    entry.entry_hash = entry_hash(entry.prev_hash, {name: getattr(entry, name) for name in HASHED_FIELDS})
     session.add(entry)
     session.flush()
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.entry_hash))
-    return entry
 
 
 @dataclass(frozen=True)

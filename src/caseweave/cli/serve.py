@@ -35,7 +35,20 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     console.print(
         f"serving caseweave on http://{host}:{port} (docs at /docs); database {settings.database_url}"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        # After SIGTERM, requests still running this long are cancelled: a stuck one cannot keep the
+        # server up (their threads end within db_lock_timeout_seconds, when any lock wait gives up).
+        timeout_graceful_shutdown=settings.http_shutdown_timeout_seconds,
+        # A last line behind the app's own limit (api/overload.py), which answers 503 with Retry-After
+        # long before this: connections and requests beyond it get uvicorn's plain 503.
+        limit_concurrency=max(
+            256, 4 * (settings.http_max_concurrent_requests + settings.http_max_queued_requests)
+        ),
+    )
 
 
 def demo(
