@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from caseweave.access.service import may_see
@@ -22,27 +22,31 @@ from caseweave.db.bulk import chunks
 from caseweave.intake.models import PersonRecord, Sighting
 
 
+def _shown(actor: Actor) -> ColumnElement[bool]:
+    """An evidence row is shown where the actor may see its person record and (if any) its sighting."""
+    return and_(
+        may_see(PersonRecord, actor),
+        or_(
+            AttributionEvidence.sighting_id.is_(None),
+            exists(
+                select(Sighting.id).where(
+                    Sighting.id == AttributionEvidence.sighting_id, may_see(Sighting, actor)
+                )
+            ),
+        ),
+    )
+
+
 def visible_evidence(
     session: Session, actor: Actor, attribution_ids: Sequence[int]
 ) -> dict[int, list[AttributionEvidence]]:
-    """Evidence rows per attribution whose person record (and sighting) the actor may see: in SQL."""
+    """Evidence rows per attribution that the actor may see: the policy in SQL."""
     found: dict[int, list[AttributionEvidence]] = defaultdict(list)
     for part in chunks(list(attribution_ids), 2000):
         query = (
             select(AttributionEvidence)
             .join(PersonRecord, PersonRecord.id == AttributionEvidence.person_record_id)
-            .where(
-                AttributionEvidence.attribution_id.in_(part),
-                may_see(PersonRecord, actor),
-                or_(
-                    AttributionEvidence.sighting_id.is_(None),
-                    exists(
-                        select(Sighting.id).where(
-                            Sighting.id == AttributionEvidence.sighting_id, may_see(Sighting, actor)
-                        )
-                    ),
-                ),
-            )
+            .where(AttributionEvidence.attribution_id.in_(part), _shown(actor))
             .order_by(AttributionEvidence.weight.desc(), AttributionEvidence.kind, AttributionEvidence.id)
         )
         for row in session.scalars(query):
@@ -50,7 +54,48 @@ def visible_evidence(
     return found
 
 
+def incomplete(session: Session, actor: Actor, attribution_ids: Sequence[int]) -> set[int]:
+    """The attributions with evidence the actor may not see: one query, returning only those."""
+    hidden: set[int] = set()
+    for part in chunks(list(attribution_ids), 2000):
+        hidden.update(
+            session.scalars(
+                select(AttributionEvidence.attribution_id)
+                .join(PersonRecord, PersonRecord.id == AttributionEvidence.person_record_id)
+                # coalesce: a NULL in the policy (an author-less row) must count as hidden, not drop out
+                .where(
+                    AttributionEvidence.attribution_id.in_(part),
+                    not_(func.coalesce(_shown(actor), false())),
+                )
+                .distinct()
+            )
+        )
+    return hidden
+
+
 def visible_scores(session: Session, actor: Actor, attributions: Sequence[Attribution]) -> dict[int, Score]:
-    """Per attribution id: the figures scored from what the actor may see."""
-    evidence = visible_evidence(session, actor, [a.id for a in attributions])
-    return {a.id: score(evidence.get(a.id, []), Weights.from_params(a.params)) for a in attributions}
+    """Per attribution id: the figures scored from what the actor may see. Where they may see all of
+    its evidence, the stored figures are those (no rows are read again)."""
+    partial = incomplete(session, actor, [a.id for a in attributions])
+    evidence = visible_evidence(session, actor, sorted(partial))
+    scores: dict[int, Score] = {}
+    for attribution in attributions:
+        if attribution.id in partial:
+            weights = Weights.from_params(attribution.params)
+            scores[attribution.id] = score(evidence.get(attribution.id, []), weights)
+        else:
+            scores[attribution.id] = stored(attribution)
+    return scores
+
+
+def stored(attribution: Attribution) -> Score:
+    """The run's own figures, as a Score (what the run computed from every clue)."""
+    return Score(
+        status=attribution.status,
+        top_country=attribution.top_country,
+        confidence=attribution.confidence,
+        distribution=dict(attribution.distribution),
+        weights={},
+        total_weight=0.0,
+        counted=frozenset(),
+    )
