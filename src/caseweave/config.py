@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     login_throttle_entries: int = Field(
         default=100_000,
         ge=100,
-        description="Addresses, and address-username pairs, each remembered at most (least recent forgotten).",
+        description="Addresses, and address-username pairs, each remembered at most (least recent go).",
     )
     login_hash_slots: int | None = Field(
         default=None, ge=1, description="Password checks computed at once; default the number of CPUs."

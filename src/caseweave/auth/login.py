@@ -190,7 +190,7 @@ def _settled(verified: Verified, outcome: _T | None) -> _T:
 
 
 def _read_account(db: Database, username: str) -> Account | None:
-    with db.transaction() as session:
+    with db.read_transaction() as session:  # no write lock: on SQLite a plain BEGIN
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             return None
