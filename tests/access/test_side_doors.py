@@ -11,6 +11,7 @@ from sqlalchemy import select
 from caseweave.audit.models import AuditEntry
 from caseweave.config import Settings
 from caseweave.db.runtime import Database
+from caseweave.linkage.models import Judgement
 from tests.attribution.helpers import Person, tip
 from tests.support.world import World, build_world
 
@@ -166,3 +167,41 @@ def test_a_released_victim_is_changed_only_with_the_owners_grant_and_corrected_b
     detail = client.get(f"/victims/{granted}", headers=lead).json()
     assert detail["victim"]["status"] == "identified"
     assert [e["status"] for e in detail["events"]] == ["identified", "safeguarded", "identified"]
+
+
+def test_a_judgement_replaces_only_judgements_its_author_may_see(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    world = build_world(db, settings, roles=("analyst",))
+    op = world.operation_id
+    person = (Person(("judged.side@example.com",)),)
+    for report in ("J-1", "J-2"):  # two AMBER records of LEAD, released to PARTNER
+        response = client.post(
+            f"/operations/{op}/referrals",
+            headers=world.headers("LEAD", "analyst"),
+            data={"label": "AMBER", "released_to": ["PARTNER"]},
+            files={"file": (f"{report}.xml", io.BytesIO(tip(report, person)), "application/xml")},
+        )
+        assert response.status_code == 201, response.text
+    records = [
+        r["id"]
+        for ref in client.get(
+            f"/operations/{op}/referrals", headers=world.headers("PARTNER", "analyst")
+        ).json()
+        for r in client.get(f"/referrals/{ref['id']}", headers=world.headers("PARTNER", "analyst")).json()[
+            "persons"
+        ]
+    ]
+    assert len(records) == 2
+
+    def judge(agency: str, verdict: str) -> None:
+        body = {"first": records[0], "second": records[1], "verdict": verdict, "reason": agency}
+        assert (
+            client.post("/judgements", headers=world.headers(agency, "analyst"), json=body).status_code == 201
+        )
+
+    judge("LEAD", "not_same")  # labelled AMBER, LEAD's own: PARTNER may not see it
+    judge("PARTNER", "same")
+    with db.transaction() as session:
+        active = session.execute(select(Judgement.verdict, Judgement.active).order_by(Judgement.id)).all()
+    assert [tuple(row) for row in active] == [("not_same", True), ("same", True)]

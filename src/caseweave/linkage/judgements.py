@@ -3,7 +3,7 @@
 A judgement is case data (owned by the judge's agency, labelled as strictly as the stricter of the
 two records) and is audited. It is only accepted on records the analyst may see: a record they may
 not see is answered exactly like a missing one. Every later clustering respects it; a newer
-judgement on the same pair replaces the older one, which stays on record.
+judgement on the same pair replaces the older ones its author may see, which stay on record.
 """
 
 from __future__ import annotations
@@ -53,9 +53,21 @@ def judge(session: Session, actor: Actor, first: int, second: int, verdict: str,
         raise Invalid("the two records belong to different operations", field="record_id")
     user = require_case_writer(session, actor, visible_operation(session, actor, operation_id))
     label = max((TLP(records[a].tlp), TLP(records[b].tlp)), key=lambda tlp: tlp.strictness)
+    # A newer judgement replaces only the ones its author may see: another agency's judgement on the
+    # same pair is theirs to withdraw (clustering reports the two as conflicting until then).
+    replaced = (
+        select(Judgement.id)
+        .where(
+            Judgement.a_id == a,
+            Judgement.b_id == b,
+            Judgement.active.is_(True),
+            visible(Judgement, actor.viewer),
+        )
+        .correlate(None)  # its own FROM, not the UPDATE's table
+    )
     session.execute(
         update(Judgement)
-        .where(Judgement.a_id == a, Judgement.b_id == b, Judgement.active.is_(True))
+        .where(Judgement.id.in_(replaced))
         .values(active=False)
         .execution_options(synchronize_session=False)
     )
