@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:
+        """Liveness and version, for load balancers and monitoring; no token needed."""
         # On the event loop, no thread and no database: it answers while every slot is busy.
         return {"status": "ok", "version": __version__}
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -46,15 +47,31 @@ def get_settings(request: Request) -> Settings:
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
+# Declares the scheme in the OpenAPI document (the /docs Authorize button); a missing or malformed
+# header gives None, so the answer stays ours: 401 in the error shape with WWW-Authenticate.
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    description="a session token from POST /auth/login, or an API token from POST /tokens",
+    auto_error=False,
+)
 
-def current_actor(request: Request, session: SessionDep) -> Actor:
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+
+async def bearer_secret(  # async: no worker thread for a header check
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+) -> str:
+    """The token sent as `Authorization: Bearer <token>`, or 401."""
+    if credentials is None:
         raise Unauthenticated(
             "no bearer token", hint="log in at POST /auth/login and send 'Authorization: Bearer …'"
         )
-    user, token = authenticate(session, secret.strip())
+    return credentials.credentials
+
+
+BearerDep = Annotated[str, Depends(bearer_secret)]
+
+
+def current_actor(request: Request, secret: BearerDep, session: SessionDep) -> Actor:
+    user, token = authenticate(session, secret)
     if is_read_only(session):
         _defer_last_use(session, token)
     request.state.token_id = token.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.openapi import NAMED, errors
 from caseweave.api.params import DbId
 from caseweave.attribution import queue, service
 from caseweave.attribution.explain import render
@@ -20,15 +21,20 @@ from caseweave.attribution.schemas import (
 )
 from caseweave.attribution.views import current_attribution
 
-router = APIRouter(tags=["attribution"])
+router = APIRouter(tags=["attribution"], responses=errors(*NAMED))
 
 
 @router.post(
-    "/operations/{operation_id}/attribution/runs", response_model=RunOut, status_code=status.HTTP_201_CREATED
+    "/operations/{operation_id}/attribution/runs",
+    response_model=RunOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(413),
 )
 def run(
     operation_id: DbId, body: RunIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> object:
+    """Attribute subjects to countries and route them to agencies, for the whole operation or the subjects
+    named (the lead agency's coordinators and analysts)."""
     summary = service.attribute_subjects(session, actor, settings, operation_id, body.subjects)
     result = {name: getattr(summary, name) for name in RunOut.model_fields}
     result["route_changes"] = [change.as_dict() for change in summary.route_changes]
@@ -37,6 +43,8 @@ def run(
 
 @router.get("/subjects/{public_id}/attribution", response_model=AttributionOut)
 def attribution(public_id: str, session: SessionDep, actor: ActorDep) -> object:
+    """A subject's country attribution scored from the evidence you may see, with the system's decision and
+    route for the lead's coordinators and the receiving agency."""
     view = current_attribution(session, actor, public_id)
     decision = view.decision
     return AttributionOut(
@@ -79,6 +87,8 @@ def routes(
     country: str | None = None,
     agency: str | None = None,
 ) -> object:
+    """The operation's routes of subjects to agencies (the lead agency's coordinators), filtered by status,
+    country or agency."""
     statuses = (status,) if status else None
     return queue.list_routes(session, actor, operation_id, statuses=statuses, country=country, agency=agency)
 
@@ -87,16 +97,21 @@ def routes(
 def unallocated(
     operation_id: DbId, session: SessionDep, actor: ActorDep, reason: str | None = None
 ) -> object:
+    """The coordinators' queue: subjects no agency was chosen for, with the reason (the lead agency's
+    coordinators)."""
     return queue.unallocated(session, actor, operation_id, reason=reason)
 
 
-@router.put("/subjects/{public_id}/route", response_model=RouteOut)
+@router.put("/subjects/{public_id}/route", response_model=RouteOut, responses=errors(409, 413))
 def route_by_hand(public_id: str, body: RouteIn, session: SessionDep, actor: ActorDep) -> object:
+    """Route a subject to an agency by hand; it wins over later runs until cleared (the lead agency's
+    coordinators)."""
     return queue.route_by_hand(
         session, actor, public_id, agency=body.agency, country=body.country, reason=body.reason
     )
 
 
-@router.post("/subjects/{public_id}/route/automatic", response_model=RouteOut)
+@router.post("/subjects/{public_id}/route/automatic", response_model=RouteOut, responses=errors(409, 413))
 def clear_manual_route(public_id: str, body: ClearRouteIn, session: SessionDep, actor: ActorDep) -> object:
+    """Give a subject routed by hand back to automatic routing (the lead agency's coordinators)."""
     return queue.clear_manual_route(session, actor, public_id, reason=body.reason)

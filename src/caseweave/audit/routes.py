@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from caseweave.api.deps import ActorDep, SessionDep
+from caseweave.api.openapi import AUTHENTICATED, errors
 from caseweave.api.params import AfterSeq
 from caseweave.audit import service
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=errors(*AUTHENTICATED))
 
 
 class AuditEntryOut(BaseModel):
@@ -41,7 +42,7 @@ class VerificationOut(BaseModel):
     reason: str | None
 
 
-@router.get("/audit/entries", response_model=list[AuditEntryOut])
+@router.get("/audit/entries", response_model=list[AuditEntryOut], responses=errors(422))
 def list_entries(
     session: SessionDep,
     actor: ActorDep,
@@ -54,6 +55,8 @@ def list_entries(
 
 @router.get("/audit/verify", response_model=VerificationOut)
 def verify(session: SessionDep, actor: ActorDep) -> VerificationOut:
+    """Walk the audit chain and report the first entry that is missing, altered, out of order or cut off
+    (auditors and oversight)."""
     service.require_auditor(actor)
     result = service.verify(session)
     return VerificationOut(**result.__dict__)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Awaitable
 from dataclasses import asdict
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.deps import ActorDep, BearerDep, SessionDep, SettingsDep
+from caseweave.api.openapi import NAMED, errors
 from caseweave.api.params import DbId
 from caseweave.auth import login, service
 from caseweave.auth.login import Attempt
@@ -31,20 +32,27 @@ from caseweave.auth.schemas import (
 from caseweave.auth.service import IssuedToken
 from caseweave.auth.throttle import Busy, LoginGuard, Throttled, source_key
 from caseweave.db.runtime import Database
-from caseweave.errors import Unauthenticated
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], responses=errors(401, 503))
 
 
 # The routes that check a password are async and take no request-wide session: login.py opens its
 # own short transactions around the hashing, and a request waiting for a hash slot holds no thread.
-_CHECKS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "wrong username, password or code: one answer for every such failure"},
-    422: {"description": "a field missing or out of bounds (a password above 256 characters)"},
-    429: {"description": "too many failures from your address: wait Retry-After seconds"},
-    503: {"description": "too many password checks at once: retry after Retry-After seconds"},
-}
-_NO_FACTOR = {"description": "right password, but your roles need a second factor: enrol one first"}
+_CHECKS = errors(
+    401,
+    413,
+    422,
+    429,
+    503,
+    described={
+        401: "wrong username, password, code or token: one answer for every such failure",
+        422: "a field missing or out of bounds (a password above 256 characters)",
+        503: "too many password checks at once, or the database is busy: retry after Retry-After seconds",
+    },
+)
+_NO_FACTOR = errors(
+    403, described={403: "right password, but your roles need a second factor: enrol one first"}
+)
 _guard_lock = threading.Lock()
 _T = TypeVar("_T")
 
@@ -70,15 +78,6 @@ def _attempt(request: Request, username: str, password: str, code: str | None, p
     return Attempt(username, password, code, source_key(host), request.state.request_id, purpose)
 
 
-def _bearer(request: Request) -> str:
-    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthenticated(
-            "no bearer token", hint="log in at POST /auth/login and send 'Authorization: Bearer …'"
-        )
-    return secret.strip()
-
-
 async def _answer(request: Request, response: Response, work: Awaitable[_T]) -> _T | JSONResponse:
     """`work`'s result, never cached; a refusal that says when to come back carries Retry-After."""
     response.headers["Cache-Control"] = "no-store"
@@ -94,7 +93,7 @@ def _issued(issued: IssuedToken) -> TokenIssued:
     return TokenIssued(token=issued.secret, token_id=issued.token.id, expires_at=issued.token.expires_at)
 
 
-@router.post("/auth/login", response_model=TokenIssued, responses={**_CHECKS, 403: _NO_FACTOR})
+@router.post("/auth/login", response_model=TokenIssued, responses={**_CHECKS, **_NO_FACTOR})
 async def login_route(body: LoginIn, request: Request, response: Response) -> object:
     """A session token for your username and password, and your current code once you enrolled a
     second factor. Platform admins, agency admins and coordinators must enrol one first."""
@@ -132,10 +131,11 @@ async def confirm_totp(body: TotpConfirmIn, request: Request, response: Response
 
 
 @router.post("/auth/password", response_model=PasswordChanged, responses=_CHECKS)
-async def change_password(body: PasswordChangeIn, request: Request, response: Response) -> object:
+async def change_password(
+    body: PasswordChangeIn, request: Request, response: Response, bearer: BearerDep
+) -> object:
     """Change your own password: your bearer token, the current password (and code, once enrolled)
     and the new one. Your other login sessions end; API tokens stay."""
-    bearer = _bearer(request)
     source = _attempt(request, "", "", None, "password").source
 
     async def work() -> PasswordChanged:
@@ -156,31 +156,45 @@ async def change_password(body: PasswordChangeIn, request: Request, response: Re
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(request: Request, session: SessionDep, actor: ActorDep) -> None:
+    """End the session of the token this request carries (any user). API tokens are revoked at DELETE
+    /tokens/{token_id}."""
     service.revoke_token(session, actor, request.state.token_id)
 
 
 @router.get("/auth/me", response_model=UserOut)
 def me(actor: ActorDep) -> object:
+    """Who you are: your account, agency and roles (any user)."""
     return actor.user
 
 
 @router.get("/users", response_model=list[UserOut])
 def list_users(session: SessionDep, actor: ActorDep) -> object:
+    """The accounts you manage: every account for a platform admin, your agency's for an agency admin, only
+    your own otherwise."""
     return service.list_users(session, actor)
 
 
-@router.post("/users", response_model=UserCreated, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users",
+    response_model=UserCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*NAMED, 409, 413),
+)
 def add_user(body: UserIn, session: SessionDep, actor: ActorDep, settings: SettingsDep) -> UserCreated:
+    """Create an account (platform admins in any agency; agency admins in their own, with any role but
+    platform_admin and oversight). A password left out is generated and shown once."""
     user, generated = service.add_user(session, actor, settings, **body.model_dump())
     return UserCreated.model_validate(user).model_copy(update={"generated_password": generated})
 
 
-@router.post("/users/{username}/disable", response_model=UserOut)
+@router.post("/users/{username}/disable", response_model=UserOut, responses=errors(*NAMED))
 def disable_user(username: str, session: SessionDep, actor: ActorDep) -> object:
+    """Disable an account and end its sessions and tokens (platform admins; agency admins for non-admin
+    accounts of their agency)."""
     return service.disable_user(session, actor, username)
 
 
-@router.post("/users/{username}/sessions/revoke", response_model=RevokedOut)
+@router.post("/users/{username}/sessions/revoke", response_model=RevokedOut, responses=errors(*NAMED))
 def revoke_sessions(username: str, session: SessionDep, actor: ActorDep) -> RevokedOut:
     """End every login session and API token of a user of your agency (agency admins)."""
     return RevokedOut(revoked=service.revoke_sessions(session, actor, username))
@@ -188,15 +202,22 @@ def revoke_sessions(username: str, session: SessionDep, actor: ActorDep) -> Revo
 
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(session: SessionDep, actor: ActorDep) -> object:
+    """The API tokens you manage: your own, your agency's for an agency admin, every one for a platform
+    admin. Secrets are never shown again."""
     return service.list_tokens(session, actor)
 
 
-@router.post("/tokens", response_model=TokenIssued, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/tokens", response_model=TokenIssued, status_code=status.HTTP_201_CREATED, responses=errors(*NAMED, 413)
+)
 def create_token(body: TokenIn, session: SessionDep, actor: ActorDep, settings: SettingsDep) -> TokenIssued:
+    """A long-lived API token for a machine client: for yourself, or for a user of your agency (agency
+    admins). The secret is shown once."""
     issued = service.create_api_token(session, actor, settings, **body.model_dump())
     return TokenIssued(token=issued.secret, token_id=issued.token.id, expires_at=issued.token.expires_at)
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenOut)
+@router.delete("/tokens/{token_id}", response_model=TokenOut, responses=errors(*NAMED))
 def revoke_token(token_id: DbId, session: SessionDep, actor: ActorDep) -> object:
+    """Revoke an API token you manage (your own, or your agency's as its agency admin)."""
     return service.revoke_token(session, actor, token_id)

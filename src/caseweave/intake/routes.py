@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.openapi import NAMED, content, errors
 from caseweave.api.params import DbId
 from caseweave.db.base import MAX_ID
 from caseweave.intake import quarantine, service
@@ -21,11 +22,17 @@ from caseweave.intake.schemas import (
 )
 from caseweave.linkage.on_import import link_after_import
 
-router = APIRouter(tags=["referrals"])
+router = APIRouter(tags=["referrals"], responses=errors(*NAMED))
 
 
 @router.post(
-    "/operations/{operation_id}/referrals", response_model=ImportOut, status_code=status.HTTP_201_CREATED
+    "/operations/{operation_id}/referrals",
+    response_model=ImportOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": ImportOut, "description": "this file is already stored: its referral"},
+        **errors(409, 413),
+    },
 )
 def upload_referral(
     operation_id: DbId,
@@ -42,6 +49,9 @@ def upload_referral(
         int | None, Form(ge=1, le=MAX_ID, description="the referral whose quarantined records this fixes")
     ] = None,
 ) -> ImportOut:
+    """Import a file an agency sent (MISP, STIX, CyberTip, platform return, chat export) into the operation
+    as a referral, then link it (case writers of lead or partner agencies). The same file again answers 200
+    with the stored referral; bad records refuse the file unless `partial`, which quarantines them."""
     outcome = service.import_referral(
         session,
         actor,
@@ -74,11 +84,14 @@ def upload_referral(
 
 @router.get("/operations/{operation_id}/referrals", response_model=list[ReferralOut])
 def list_referrals(operation_id: DbId, session: SessionDep, actor: ActorDep) -> object:
+    """The operation's referrals you may see under their labels (members of the operation)."""
     return service.list_referrals(session, actor, operation_id)
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralDetailOut)
 def get_referral(referral_id: DbId, session: SessionDep, actor: ActorDep) -> ReferralDetailOut:
+    """One referral you may see, with what it states: person records, sightings, media hashes and
+    quarantined records."""
     detail = service.get_referral(session, actor, referral_id)
     base = ReferralOut.model_validate(detail.referral).model_dump()
     return ReferralDetailOut.model_validate(
@@ -95,10 +108,15 @@ def get_referral(referral_id: DbId, session: SessionDep, actor: ActorDep) -> Ref
 
 @router.get("/referrals/{referral_id}/quarantine", response_model=list[QuarantinedRecordOut])
 def list_quarantined(referral_id: DbId, session: SessionDep, actor: ActorDep) -> object:
+    """The referral's quarantined records with where they are and why (users who may see the referral)."""
     return quarantine.list_quarantined(session, actor, referral_id)
 
 
-@router.get("/referrals/{referral_id}/quarantine/export", response_class=Response)
+@router.get(
+    "/referrals/{referral_id}/quarantine/export",
+    response_class=Response,
+    responses={**content("text/csv", "application/x-ndjson"), **errors(409)},
+)
 def export_quarantined(referral_id: DbId, session: SessionDep, actor: ActorDep) -> Response:
     """The open quarantined records as a file to fix and upload again with `amends`."""
     out = BytesIO()

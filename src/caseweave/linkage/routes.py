@@ -9,6 +9,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Response, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.openapi import NAMED, content, errors
 from caseweave.api.params import DbId
 from caseweave.linkage import alert_workflow, export, judgements, service
 from caseweave.linkage.explain import explain_link, list_subjects, subject_view
@@ -27,15 +28,20 @@ from caseweave.linkage.schemas import (
     SubjectSummaryOut,
 )
 
-router = APIRouter(tags=["linkage"])
+router = APIRouter(tags=["linkage"], responses=errors(*NAMED))
 
 
 @router.post(
-    "/operations/{operation_id}/linkage/runs", response_model=RunOut, status_code=status.HTTP_201_CREATED
+    "/operations/{operation_id}/linkage/runs",
+    response_model=RunOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(409, 413),
 )
 def run(
     operation_id: DbId, body: RunIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> object:
+    """Run linkage on demand: correlate selectors, score probable matches and re-cluster subjects (the lead
+    agency's coordinators and analysts)."""
     summary = service.run_linkage(
         session, actor, settings, operation_id, full=body.full, engine=body.engine, use_model=body.use_model
     )
@@ -53,11 +59,15 @@ def run(
 
 @router.get("/operations/{operation_id}/subjects", response_model=list[SubjectSummaryOut])
 def subjects(operation_id: DbId, session: SessionDep, actor: ActorDep) -> object:
+    """The operation's subjects you may see through at least one of their records (members of the
+    operation)."""
     return list_subjects(session, actor, operation_id)
 
 
 @router.get("/subjects/{public_id}", response_model=SubjectOut)
 def subject(public_id: str, session: SessionDep, actor: ActorDep) -> object:
+    """One subject as you may see it: its records, sightings, links with why each holds, judgements and (if
+    you see all its records) its history."""
     view = subject_view(session, actor, public_id)
     return SubjectOut(
         public_id=view.subject.public_id,
@@ -102,8 +112,11 @@ def subject(public_id: str, session: SessionDep, actor: ActorDep) -> object:
     )
 
 
-@router.get("/operations/{operation_id}/subjects/export")
+@router.get(
+    "/operations/{operation_id}/subjects/export", response_class=Response, responses=content("text/csv")
+)
 def export_csv(operation_id: DbId, session: SessionDep, actor: ActorDep) -> Response:
+    """The subjects as CSV, one row per person record you may see (members of the operation)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(export.COLUMNS)
@@ -111,8 +124,15 @@ def export_csv(operation_id: DbId, session: SessionDep, actor: ActorDep) -> Resp
     return Response(buffer.getvalue(), media_type="text/csv")
 
 
-@router.post("/judgements", response_model=JudgementOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/judgements",
+    response_model=JudgementOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(409, 413),
+)
 def judge(body: JudgementIn, session: SessionDep, actor: ActorDep, settings: SettingsDep) -> object:
+    """Say whether two person records are the same person; the judgement wins over the machine and the
+    records are re-linked (case writers of lead or partner agencies)."""
     judgement = judgements.judge(session, actor, body.first, body.second, body.verdict, body.reason)
     service.link_operation(
         session, actor, settings, judgement.operation_id, seeds=[body.first, body.second], use_model=False
@@ -136,19 +156,24 @@ def _alert_out(alert: Alert, subject: str) -> AlertOut:
 
 @router.get("/operations/{operation_id}/alerts", response_model=list[AlertOut])
 def alerts(operation_id: DbId, session: SessionDep, actor: ActorDep, status: str | None = None) -> object:
+    """Deconfliction alerts for your agency in the operation: another agency holds a subject you hold.
+    Filter by `status`."""
     return [
         _alert_out(a, s.public_id)
         for a, s in alert_workflow.list_alerts(session, actor, operation_id, status)
     ]
 
 
-@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)
+@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut, responses=errors(409))
 def acknowledge(alert_id: DbId, session: SessionDep, actor: ActorDep) -> object:
+    """Acknowledge an alert addressed to your agency (case writers)."""
     alert = alert_workflow.acknowledge(session, actor, alert_id)
     return _alert_out(alert, alert_workflow.subject_id_of(session, alert))
 
 
-@router.post("/alerts/{alert_id}/resolve", response_model=AlertOut)
+@router.post("/alerts/{alert_id}/resolve", response_model=AlertOut, responses=errors(409, 413))
 def resolve(alert_id: DbId, body: ResolveIn, session: SessionDep, actor: ActorDep) -> object:
+    """Resolve an alert addressed to your agency, naming the agency that leads on the subject (case
+    writers)."""
     alert = alert_workflow.resolve(session, actor, alert_id, lead_agency=body.lead_agency, note=body.note)
     return _alert_out(alert, alert_workflow.subject_id_of(session, alert))

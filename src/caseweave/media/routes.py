@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
+from caseweave.api.openapi import NAMED, errors
 from caseweave.api.params import DbId
 from caseweave.media import banks
 from caseweave.media.matching import match_hashset
@@ -19,13 +20,17 @@ from caseweave.media.schemas import (
     ToggleIn,
 )
 
-router = APIRouter(tags=["media"])
+router = APIRouter(tags=["media"], responses=errors(*NAMED))
 
 
 @router.post(
     "/operations/{operation_id}/media/banks",
     response_model=BankImportOut,
     status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": BankImportOut, "description": "this file is already a bank: that bank"},
+        **errors(413),
+    },
 )
 def import_bank(
     operation_id: DbId,
@@ -38,6 +43,8 @@ def import_bank(
     partial: Annotated[bool, Form()] = False,
     released_to: Annotated[list[str] | None, Form()] = None,
 ) -> BankImportOut:
+    """Import a hash list (VICS 2.0 JSON or CSV) as a bank of known material owned by your agency (case
+    writers of lead or partner agencies). The same file again answers 200."""
     outcome = banks.import_bank(
         session,
         actor,
@@ -56,16 +63,20 @@ def import_bank(
 
 @router.get("/operations/{operation_id}/media/banks", response_model=list[BankOut])
 def list_banks(operation_id: DbId, session: SessionDep, actor: ActorDep) -> object:
+    """The operation's banks you may see under their labels (members of the operation)."""
     return banks.list_banks(session, actor, operation_id)
 
 
-@router.post("/media/banks/{bank_id}/disable")
+@router.post("/media/banks/{bank_id}/disable", responses=errors(413))
 def disable(bank_id: DbId, body: ToggleIn, session: SessionDep, actor: ActorDep) -> dict[str, int]:
+    """Disable a whole bank, or the entries with the given refs, so they no longer match (case writers of
+    the owning agency)."""
     return {"changed": banks.set_disabled(session, actor, bank_id, True, body.entries)}
 
 
-@router.post("/media/banks/{bank_id}/enable")
+@router.post("/media/banks/{bank_id}/enable", responses=errors(413))
 def enable(bank_id: DbId, body: ToggleIn, session: SessionDep, actor: ActorDep) -> dict[str, int]:
+    """Enable a bank, or the entries with the given refs, again (case writers of the owning agency)."""
     return {"changed": banks.set_disabled(session, actor, bank_id, False, body.entries)}
 
 
@@ -75,7 +86,7 @@ def export(bank_id: DbId, session: SessionDep, actor: ActorDep) -> dict[str, Any
     return banks.export_bank(session, actor, bank_id)
 
 
-@router.post("/media/match", response_model=MatchOut)
+@router.post("/media/match", response_model=MatchOut, responses=errors(413))
 def match(
     file: Annotated[UploadFile, File(description="hash set of seized media (VICS 2.0 JSON or CSV)")],
     operation_id: Annotated[int, Form()],
@@ -85,6 +96,8 @@ def match(
     holder: Annotated[str | None, Form(description="name of the device's holder")] = None,
     label: Annotated[str, Form()] = "AMBER",
 ) -> MatchOut:
+    """Match a seized device's hash set against the banks; matches you may not see are reported only as held
+    by another agency. Stored as a referral (case writers)."""
     report = match_hashset(
         session,
         actor,
