@@ -22,7 +22,8 @@ from caseweave.config import Settings
 from caseweave.db.runtime import Database
 from caseweave.errors import CaseweaveError
 
-_SCRATCH = Path(tempfile.mkdtemp(prefix="caseweave-cli-"))
+# Never created: commands run through this module read no stored login (and none logs in).
+_NO_LOGINS = Path(tempfile.gettempdir()) / "caseweave-tests-without-logins" / "credentials.json"
 
 
 def run(
@@ -32,7 +33,7 @@ def run(
     full = {name: value for name, value in os.environ.items() if name != "CASEWEAVE_TOKEN"}
     full.update(
         CASEWEAVE_DATABASE_URL=database_url,
-        CASEWEAVE_CREDENTIALS=str(_SCRATCH / "credentials.json"),
+        CASEWEAVE_CREDENTIALS=str(_NO_LOGINS),
         COLUMNS="200",
     )
     full.update(env or {})
