@@ -1,4 +1,4 @@
-"""Warning lists in MISP format: read with clear errors, stored by name, loaded by admins, audited."""
+"""Warning lists in MISP format: read with clear errors, stored by name, loaded by platform admins, audited."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def admin_and_analyst(db: Database, settings: Settings) -> tuple[Actor, Actor]:
     with db.transaction() as session:
         users = [
             auth.add_user(session, Actor.cli(), settings, username=role, agency="LEAD", roles=[role])[0]
-            for role in ("admin", "analyst")
+            for role in ("platform_admin", "analyst")
         ]
     return Actor.for_user(users[0]), Actor.for_user(users[1])
 
