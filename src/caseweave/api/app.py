@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, params
+from fastapi import APIRouter, Depends, FastAPI, params
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import ASGIApp, Scope
@@ -22,6 +22,7 @@ from caseweave.api.body_limit import BodyLimit
 from caseweave.api.headers import SecurityHeaders
 from caseweave.api.overload import ConcurrencyLimit
 from caseweave.api.request_id import RequestId
+from caseweave.api.text import refuse_nul_characters
 from caseweave.attribution.routes import router as attribution_router
 from caseweave.audit.routes import router as audit_router
 from caseweave.auth.routes import router as auth_router
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_nul_characters)],
     )
     app.state.database = db
 

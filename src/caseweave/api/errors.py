@@ -94,6 +94,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot parse (not UTF-8, a broken multipart form): bad input
+            # like malformed JSON, which it already answers 422, so one status and shape for both.
+            reason = f"cannot be read: {exc.detail}"
+            error = {
+                "code": "invalid",
+                "message": f"body: {reason}",
+                "field": "body",
+                "details": [{"field": "body", "reason": reason}],
+            }
+            return JSONResponse(_body(request, error), status_code=422)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return JSONResponse(
             _body(request, {"code": code, "message": str(exc.detail)}),

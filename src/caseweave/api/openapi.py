@@ -75,3 +75,19 @@ def errors(*codes: int, described: Mapping[int, str] | None = None) -> Responses
 def content(*media_types: str, status: int = 200, description: str = "Successful Response") -> Responses:
     """Declare a success answer that is not JSON (or not only JSON), by its media types."""
     return {status: {"description": description, "content": {media_type: {} for media_type in media_types}}}
+
+
+def link(method: str, path: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link: the operation a client (or a stateful test) may call next, with parameters
+    taken from this exchange, e.g. `note_id="$response.body#/id"`."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {
+        "operationRef": f"#/paths/{pointer}/{method}",
+        "description": description,
+        "parameters": parameters,
+    }
+
+
+def links(answer: int, **named: dict[str, Any]) -> Responses:
+    """Links from the answer with this status, by name."""
+    return {answer: {"links": named}}

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from caseweave.api.deps import ActorDep, BearerDep, SessionDep, SettingsDep
-from caseweave.api.openapi import NAMED, errors
+from caseweave.api.openapi import NAMED, errors, link, links
 from caseweave.api.params import DbId
 from caseweave.auth import login, service
 from caseweave.auth.login import Attempt
@@ -178,7 +178,18 @@ def list_users(session: SessionDep, actor: ActorDep) -> object:
     "/users",
     response_model=UserCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(*NAMED, 409, 413),
+    responses={
+        **errors(*NAMED, 409, 413),
+        **links(
+            201,
+            disable=link(
+                "post",
+                "/users/{username}/disable",
+                "disable the account",
+                username="$response.body#/username",
+            ),
+        ),
+    },
 )
 def add_user(body: UserIn, session: SessionDep, actor: ActorDep, settings: SettingsDep) -> UserCreated:
     """Create an account (platform admins in any agency; agency admins in their own, with any role but
@@ -208,7 +219,18 @@ def list_tokens(session: SessionDep, actor: ActorDep) -> object:
 
 
 @router.post(
-    "/tokens", response_model=TokenIssued, status_code=status.HTTP_201_CREATED, responses=errors(*NAMED, 413)
+    "/tokens",
+    response_model=TokenIssued,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **errors(*NAMED, 413),
+        **links(
+            201,
+            revoke=link(
+                "delete", "/tokens/{token_id}", "revoke the token", token_id="$response.body#/token_id"
+            ),
+        ),
+    },
 )
 def create_token(body: TokenIn, session: SessionDep, actor: ActorDep, settings: SettingsDep) -> TokenIssued:
     """A long-lived API token for a machine client: for yourself, or for a user of your agency (agency

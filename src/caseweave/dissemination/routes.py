@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Response, UploadFile, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
-from caseweave.api.openapi import NAMED, content, errors
+from caseweave.api.openapi import NAMED, content, errors, link, links
 from caseweave.api.params import DbId
 from caseweave.dissemination import documents, service, workflow
 from caseweave.dissemination.schemas import (
@@ -30,7 +30,18 @@ router = APIRouter(tags=["dissemination"], responses=errors(*NAMED))
     "/operations/{operation_id}/packages",
     response_model=DisseminationOut,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(413),
+    responses={
+        **errors(413),
+        **links(
+            201,
+            status=link(
+                "get",
+                "/packages/{ref}",
+                "the first package sent",
+                ref="$response.body#/results/0/package/reference",
+            ),
+        ),
+    },
 )
 def disseminate(
     operation_id: DbId, body: DisseminateIn, session: SessionDep, actor: ActorDep, settings: SettingsDep

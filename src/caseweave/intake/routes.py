@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
-from caseweave.api.openapi import NAMED, content, errors
+from caseweave.api.openapi import NAMED, content, errors, link, links
 from caseweave.api.params import DbId
 from caseweave.db.base import MAX_ID
 from caseweave.intake import quarantine, service
@@ -32,6 +32,21 @@ router = APIRouter(tags=["referrals"], responses=errors(*NAMED))
     responses={
         200: {"model": ImportOut, "description": "this file is already stored: its referral"},
         **errors(409, 413),
+        **links(
+            201,
+            read=link(
+                "get",
+                "/referrals/{referral_id}",
+                "the stored referral",
+                referral_id="$response.body#/referral/id",
+            ),
+            quarantine=link(
+                "get",
+                "/referrals/{referral_id}/quarantine",
+                "its quarantined records",
+                referral_id="$response.body#/referral/id",
+            ),
+        ),
     },
 )
 def upload_referral(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
-from caseweave.api.openapi import NAMED, errors
+from caseweave.api.openapi import NAMED, errors, link, links
 from caseweave.api.params import DbId
 from caseweave.media import banks
 from caseweave.media.matching import match_hashset
@@ -30,6 +30,15 @@ router = APIRouter(tags=["media"], responses=errors(*NAMED))
     responses={
         200: {"model": BankImportOut, "description": "this file is already a bank: that bank"},
         **errors(413),
+        **links(
+            201,
+            export=link(
+                "get",
+                "/media/banks/{bank_id}/export",
+                "the bank's entries",
+                bank_id="$response.body#/bank/id",
+            ),
+        ),
     },
 )
 def import_bank(

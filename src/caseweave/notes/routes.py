@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from caseweave.api.deps import ActorDep, SessionDep
-from caseweave.api.openapi import NAMED, errors
+from caseweave.api.openapi import NAMED, errors, link, links
 from caseweave.api.params import DbId
 from caseweave.notes import service
 from caseweave.notes.schemas import NoteIn, NoteOut
@@ -23,7 +23,10 @@ def list_notes(operation_id: DbId, session: SessionDep, actor: ActorDep) -> obje
     "/operations/{operation_id}/notes",
     response_model=NoteOut,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(413),
+    responses={
+        **errors(413),
+        **links(201, read=link("get", "/notes/{note_id}", "the note written", note_id="$response.body#/id")),
+    },
 )
 def create_note(operation_id: DbId, body: NoteIn, session: SessionDep, actor: ActorDep) -> object:
     """Write a note on the operation (analysts, investigators and coordinators of lead or partner

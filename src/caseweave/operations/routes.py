@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from caseweave.access.service import visible_operation
 from caseweave.api.deps import ActorDep, SessionDep
-from caseweave.api.openapi import NAMED, errors
+from caseweave.api.openapi import NAMED, errors, link, links
 from caseweave.api.params import DbId
 from caseweave.operations import service
 from caseweave.operations.schemas import (
@@ -48,7 +48,24 @@ def list_operations(session: SessionDep, actor: ActorDep) -> object:
 
 
 @router.post(
-    "/operations", response_model=OperationOut, status_code=status.HTTP_201_CREATED, responses=_WRITE
+    "/operations",
+    response_model=OperationOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **_WRITE,
+        **links(
+            201,
+            read=link(
+                "get", "/operations/{operation_id}", "the new operation", operation_id="$response.body#/id"
+            ),
+            invite=link(
+                "post",
+                "/operations/{operation_id}/memberships",
+                "invite an agency into it",
+                operation_id="$response.body#/id",
+            ),
+        ),
+    },
 )
 def create_operation(body: OperationIn, session: SessionDep, actor: ActorDep) -> object:
     """Create an operation led by your own agency (coordinators; platform admins for any lead agency)."""
@@ -73,7 +90,19 @@ def list_memberships(operation_id: DbId, session: SessionDep, actor: ActorDep) -
     "/operations/{operation_id}/memberships",
     response_model=MembershipOut,
     status_code=status.HTTP_201_CREATED,
-    responses=_WRITE,
+    responses={
+        **_WRITE,
+        **links(
+            201,
+            withdraw=link(
+                "post",
+                "/operations/{operation_id}/memberships/{membership_id}/withdraw",
+                "take the invitation back",
+                operation_id="$request.path.operation_id",
+                membership_id="$response.body#/id",
+            ),
+        ),
+    },
 )
 def invite(operation_id: DbId, body: MembershipIn, session: SessionDep, actor: ActorDep) -> object:
     """Invite an agency (lead coordinators): it takes part once its admin or a coordinator accepts."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
-from caseweave.api.openapi import NAMED, errors
+from caseweave.api.openapi import NAMED, errors, link, links
 from caseweave.api.params import DbId
 from caseweave.victims import queue, service
 from caseweave.victims.schemas import (
@@ -26,7 +26,16 @@ router = APIRouter(tags=["victims"], responses=errors(*NAMED))
     "/operations/{operation_id}/victims",
     response_model=VictimOut,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(413),
+    responses={
+        **errors(413),
+        **links(
+            201,
+            read=link("get", "/victims/{ref}", "the victim recorded", ref="$response.body#/public_id"),
+            status=link(
+                "post", "/victims/{ref}/status", "change its status", ref="$response.body#/public_id"
+            ),
+        ),
+    },
 )
 def add_victim(operation_id: DbId, body: VictimIn, session: SessionDep, actor: ActorDep) -> object:
     """Record a pseudonymous victim in the operation (case writers of lead or partner agencies); never a
