@@ -10,8 +10,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-# The largest id either engine stores (a signed 64-bit integer): anything above cannot exist.
-MAX_ID = 2**63 - 1
+# The largest id both engines store: id columns are INTEGER, 32-bit on PostgreSQL (SQLite's is 64-bit).
+# Anything above cannot exist; PostgreSQL refused to even compare with it ("integer out of range": 500).
+MAX_ID = 2**31 - 1
 
 # Stable constraint names so Alembic migrations match on both engines.
 NAMING = {
