@@ -278,3 +278,47 @@ def test_a_hand_edited_file_never_makes_anyone_someone_else(
     assert one_error_line(run(database_url, "whoami", env=home)) == (
         "error: not logged in as ana.gb — run `caseweave login ana.gb`"
     )
+
+
+def test_a_coordinator_enrols_a_second_factor_from_the_command_line(
+    db: Database, database_url: str, home: dict[str, str], people: People
+) -> None:
+    password = people.passwords["coord.ca"] + "\n"
+    refused = run(database_url, "login", "coord.ca", "--password-stdin", env=home, stdin=password)
+    assert "caseweave totp enrol coord.ca" in one_error_line(refused)
+    enrolled = run(database_url, "totp", "enrol", "coord.ca", "--password-stdin", env=home, stdin=password)
+    assert enrolled.returncode == 0, enrolled.stderr
+    secret = next(line.split(": ")[1] for line in enrolled.stdout.splitlines() if line.startswith("secret"))
+    assert "otpauth://totp/" in enrolled.stdout
+    wrong = run(
+        database_url,
+        "totp",
+        "confirm",
+        "coord.ca",
+        "--code",
+        "000000",
+        "--password-stdin",
+        env=home,
+        stdin=password,
+    )
+    assert one_error_line(wrong).startswith("error: wrong username, password or one-time code")
+    code = pyotp.TOTP(secret).now()
+    confirmed = run(
+        database_url,
+        "totp",
+        "confirm",
+        "coord.ca",
+        "--code",
+        code,
+        "--password-stdin",
+        env=home,
+        stdin=password,
+    )
+    assert confirmed.returncode == 0, confirmed.stderr
+    whoami = run(database_url, "whoami", env=home)
+    assert whoami.returncode == 0 and whoami.stdout.startswith("coord.ca of CA-OCPU (coordinator)")
+    # A platform admin (here the operator) removes a lost factor; the coordinator must enrol again.
+    reset = run(database_url, "--operator", "user", "reset-second-factor", "coord.ca", env=home)
+    assert reset.returncode == 0, reset.stderr
+    with db.transaction() as session:
+        assert session.scalar(select(User.totp_secret).where(User.username == "coord.ca")) is None

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from caseweave.api.deps import ActorDep, BearerDep, SessionDep, SettingsDep
 from caseweave.api.openapi import NAMED, errors, link, links
 from caseweave.api.params import DbId
-from caseweave.auth import login, service
+from caseweave.auth import login, service, totp
 from caseweave.auth.login import Attempt
 from caseweave.auth.schemas import (
     LoginIn,
@@ -209,6 +209,13 @@ def disable_user(username: str, session: SessionDep, actor: ActorDep) -> object:
 def revoke_sessions(username: str, session: SessionDep, actor: ActorDep) -> RevokedOut:
     """End every login session and API token of a user of your agency (agency admins)."""
     return RevokedOut(revoked=service.revoke_sessions(session, actor, username))
+
+
+@router.post("/users/{username}/second-factor/reset", response_model=UserOut, responses=errors(*NAMED))
+def reset_second_factor(username: str, session: SessionDep, actor: ActorDep) -> object:
+    """Remove a user's second factor (a lost phone) so they enrol a new one: agency admins for their
+    agency's users, platform admins for anyone's (an admin's, too)."""
+    return totp.reset_second_factor(session, actor, username)
 
 
 @router.get("/tokens", response_model=list[TokenOut])

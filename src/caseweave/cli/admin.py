@@ -209,6 +209,16 @@ def user_revoke_sessions(username: Annotated[str, typer.Argument()]) -> None:
     console.print(f"{revoked} sessions and tokens of {username} revoked")
 
 
+@user_app.command("reset-second-factor")
+def user_reset_second_factor(username: Annotated[str, typer.Argument()]) -> None:
+    """Remove a user's second factor (a lost phone): they enrol a new one at their next login."""
+    from caseweave.auth.totp import reset_second_factor
+
+    with unit_of_work() as (session, actor, _):
+        reset_second_factor(session, actor, username)
+    console.print(f"second factor of {username} removed; they enrol a new one (`caseweave totp enrol`)")
+
+
 @token_app.command("create")
 def token_create(
     owner: Annotated[

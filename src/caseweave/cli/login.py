@@ -31,7 +31,7 @@ def login(
 ) -> None:
     """Log in: later commands act as USERNAME (the default login) until logout or the session ends."""
     stored = credentials.load()  # an unsafe file is refused before a password is typed
-    password = _read_password(password_stdin)
+    password = read_password(password_stdin)
     with open_database() as db:
         logins = stored.logins(db.settings.database_url)
         issued = _start_session(db, username, password, otp)
@@ -83,7 +83,7 @@ def whoami(user: UserOption = None) -> None:
     console.print(f"{said}, from {identity.source}", highlight=False, soft_wrap=True)
 
 
-def _read_password(from_stdin: bool) -> str:
+def read_password(from_stdin: bool) -> str:
     if from_stdin:
         password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
     else:
@@ -111,7 +111,7 @@ def _start_session(db: Database, username: str, password: str, otp: str | None) 
     except SecondFactorRequired as error:  # its hint names the HTTP routes; say where --otp fits in
         raise Forbidden(
             error.message,
-            hint="enrol one over the API (POST /auth/totp/enrol, then …/confirm), then log in with --otp",
+            hint=f"enrol one: `caseweave totp enrol {username}`, then `caseweave totp confirm {username}`",
         ) from None
     except Unauthenticated as error:
         raise Unauthenticated(error.message, hint="if you enrolled a second factor, add --otp CODE") from None

@@ -24,6 +24,7 @@ from caseweave.cli import (
     serve,
     stats,
     synth,
+    totp,
     victims,
     warninglists,
 )
@@ -71,6 +72,7 @@ def choose_identity(
 app.command("login")(login.login)
 app.command("logout")(login.logout)
 app.command("whoami")(login.whoami)
+app.add_typer(totp.app, name="totp")
 app.add_typer(database.app, name="db")
 app.add_typer(admin.operation_app, name="operation")
 app.add_typer(admin.agency_app, name="agency")
