@@ -10,7 +10,7 @@ from typing import TypeVar
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from caseweave.api.deps import ActorDep, BearerDep, SessionDep, SettingsDep
+from caseweave.api.deps import ActorDep, BearerDep, SessionDep, SettingsDep, current_actor, database
 from caseweave.api.openapi import NAMED, errors, link, links
 from caseweave.api.params import DbId
 from caseweave.auth import login, service, totp
@@ -191,11 +191,27 @@ def list_users(session: SessionDep, actor: ActorDep) -> object:
         ),
     },
 )
-def add_user(body: UserIn, session: SessionDep, actor: ActorDep, settings: SettingsDep) -> UserCreated:
+def add_user(body: UserIn, request: Request, secret: BearerDep) -> UserCreated:
     """Create an account (platform admins in any agency; agency admins in their own, with any role but
     platform_admin and oversight). A password left out is generated and shown once."""
-    user, generated = service.add_user(session, actor, settings, **body.model_dump())
-    return UserCreated.model_validate(user).model_copy(update={"generated_password": generated})
+    # Checked in a read, hashed with no transaction open, stored in a short write: argon2 must not
+    # hold the write lock (issue 17), nor run for a caller who may not add this user.
+    db = database(request)
+    with db.read_transaction() as session:
+        service.check_new_user(
+            session,
+            current_actor(request, secret, session),
+            username=body.username,
+            agency=body.agency,
+            roles=body.roles,
+        )
+    prepared = service.new_password(db.settings, body.password, context=(body.username, body.full_name))
+    with db.transaction() as session:
+        fields = body.model_dump(exclude={"password"})
+        user, generated = service.add_user(
+            session, current_actor(request, secret, session), db.settings, **fields, prepared=prepared
+        )
+        return UserCreated.model_validate(user).model_copy(update={"generated_password": generated})
 
 
 @router.post("/users/{username}/disable", response_model=UserOut, responses=errors(*NAMED))

@@ -19,6 +19,7 @@ from caseweave.auth.tokens import is_well_formed, new_token, token_digest
 from caseweave.config import Settings
 from caseweave.db.base import utcnow
 from caseweave.errors import Conflict, Invalid, NotFound, Unauthenticated
+from caseweave.operations.models import Agency
 from caseweave.operations.service import agency_by_code
 
 
@@ -30,18 +31,25 @@ class IssuedToken:
     secret: str
 
 
-def add_user(
-    session: Session,
-    actor: Actor,
-    settings: Settings,
-    *,
-    username: str,
-    agency: str,
-    roles: Sequence[str],
-    password: str | None = None,
-    full_name: str = "",
-) -> tuple[User, str | None]:
-    """Create a user. Returns the generated password when none was given (shown once)."""
+@dataclass(frozen=True)
+class NewPassword:
+    """A new user's password, checked and hashed before any transaction (argon2 is slow by design);
+    `generated` is shown once when none was given."""
+
+    hash: str
+    generated: str | None
+
+
+def new_password(settings: Settings, password: str | None, *, context: Sequence[str] = ()) -> NewPassword:
+    generated = None if password is not None else generate_password()
+    chosen = password if password is not None else generated or ""
+    return NewPassword(hash_password(chosen, settings.min_password_length, context=context), generated)
+
+
+def check_new_user(
+    session: Session, actor: Actor, *, username: str, agency: str, roles: Sequence[str]
+) -> tuple[str, Agency, list[str]]:
+    """May the actor add this user, and is the name free: (username, agency, roles) if so."""
     parsed = sorted({Role.parse(role).value for role in roles})
     if not parsed:
         raise Invalid("a user needs at least one role", field="roles")
@@ -55,20 +63,34 @@ def add_user(
     # Usernames are unique across the installation, because a login names no agency.
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         raise Conflict(f"username {name!r} is taken", field="username", hint="choose another username")
-    generated = None if password is not None else generate_password()
+    return name, home, parsed
+
+
+def add_user(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    *,
+    username: str,
+    agency: str,
+    roles: Sequence[str],
+    password: str | None = None,
+    full_name: str = "",
+    prepared: NewPassword | None = None,
+) -> tuple[User, str | None]:
+    """Create a user. Returns the generated password when none was given (shown once). A caller that
+    holds a write lock passes the password `prepared` (new_password) before taking it."""
+    name, home, parsed = check_new_user(session, actor, username=username, agency=agency, roles=roles)
+    secret = prepared or new_password(settings, password, context=(name, full_name))
     user = User(
-        username=name,
-        full_name=full_name,
-        agency_id=home.id,
-        roles=parsed,
-        password_hash=hash_password(password or generated or "", settings.min_password_length),
+        username=name, full_name=full_name, agency_id=home.id, roles=parsed, password_hash=secret.hash
     )
     session.add(user)
     session.flush()
     audit.record(
         session, actor, "user.create", "user", [user.id], detail={"agency": home.code, "roles": parsed}
     )
-    return user, generated
+    return user, secret.generated
 
 
 def user_by_name(session: Session, username: str) -> User:
