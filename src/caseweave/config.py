@@ -59,14 +59,16 @@ class Settings(BaseSettings):
         default=268_435_456, ge=1, description="Largest request body of a file upload (multipart) route."
     )
     # Each request in progress holds one of the 40 worker threads and a pooled database connection.
+    # 8: on 2 cores more CPU-bound requests at once only share the interpreter lock, and starve the
+    # event loop that answers /health and refuses what it cannot serve (docs/benchmarks.md).
     http_max_concurrent_requests: int = Field(
-        default=16, ge=1, le=40, description="Requests handled at once; the database pool is sized to it."
+        default=8, ge=1, le=40, description="Requests handled at once; the database pool is sized to it."
     )
     http_max_queued_requests: int = Field(
         default=64, ge=0, description="Requests that may wait for a free slot; beyond them 503 at once."
     )
     http_queue_timeout_seconds: float = Field(
-        default=1.0, ge=0, description="How long a request waits for a free slot before it gets 503."
+        default=0.5, ge=0, description="How long a request waits for a free slot before it gets 503."
     )
     http_retry_after_seconds: int = Field(
         default=1, ge=1, description="Retry-After of a 503 (server or database busy)."

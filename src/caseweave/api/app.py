@@ -8,10 +8,12 @@ buffered, and a refused request costs no thread and no database connection.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, params
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import ASGIApp, Scope
@@ -19,6 +21,7 @@ from starlette.types import ASGIApp, Scope
 from caseweave import __version__
 from caseweave.api import docs, errors
 from caseweave.api.body_limit import BodyLimit
+from caseweave.api.deps import get_session
 from caseweave.api.headers import SecurityHeaders
 from caseweave.api.overload import ConcurrencyLimit
 from caseweave.api.request_id import RequestId
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     limits = db.settings
     app.add_middleware(
         ConcurrencyLimit,
+        exempt=_self_limited_matcher(app),
         limit=limits.http_max_concurrent_requests,
         queue=limits.http_max_queued_requests,
         wait_seconds=limits.http_queue_timeout_seconds,
@@ -124,3 +128,26 @@ def _upload_matcher(routers: Iterable[APIRouter]) -> Callable[[Scope], bool]:
         )
 
     return is_upload
+
+
+def _self_limited_matcher(app: FastAPI) -> Callable[[Scope], bool]:
+    """Whether a request goes to a route the concurrency limit need not count: an async one without
+    a request session holds no worker thread and no pooled connection while it waits. /health is one;
+    so are the password checks, which wait for their own hash slots (auth/throttle.py): counted, a
+    flood of wrong passwords would take every slot from the users at work."""
+    routes: list[APIRoute] = [route for route in app.routes if isinstance(route, APIRoute)]
+    routes += [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+    free = [
+        route
+        for route in routes
+        if inspect.iscoroutinefunction(route.endpoint) and not _uses_session(route.dependant)
+    ]
+
+    def is_free(scope: Scope) -> bool:
+        return any(route.matches(scope)[0] is Match.FULL for route in free)
+
+    return is_free
+
+
+def _uses_session(dependant: Dependant) -> bool:
+    return dependant.call is get_session or any(_uses_session(sub) for sub in dependant.dependencies)

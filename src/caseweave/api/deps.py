@@ -8,9 +8,11 @@ a client never holds an answer whose transaction or audit entry could still fail
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import inspect, update
@@ -33,15 +35,27 @@ def database(request: Request) -> Database:
     return db
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work: committed before the response is sent, rolled back on error."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work: committed before the response is sent, rolled back on error.
+
+    Async, so that only the commit (or rollback) takes a worker thread: opening a session does no
+    I/O (it connects at its first statement). Every hop to a thread is work for the event loop, which
+    also has to answer /health and refuse what it cannot serve."""
     db = database(request)
     unit = db.read_transaction() if request.method in READ_METHODS else db.transaction()
-    with unit as session:
+    session = unit.__enter__()
+    # Its own limiter, as FastAPI gives a sync dependency's exit: with every pooled thread busy, the
+    # commit that would free one must not wait for one.
+    finish = partial(anyio.to_thread.run_sync, limiter=anyio.CapacityLimiter(1))
+    try:
         yield session
+    except BaseException as error:
+        await finish(unit.__exit__, type(error), error, error.__traceback__)
+        raise
+    await finish(unit.__exit__, None, None, None)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return database(request).settings
 
 

@@ -3,12 +3,13 @@
 Without this, every request beyond what the database and the 40 worker threads can serve queues
 without bound: answers come later and later, clients time out and retry, and the queue outlives
 the load. Refusing at once keeps the requests that are let in fast, and the server is back to
-normal as soon as the load drops. Liveness (`/health`) is never queued.
+normal as soon as the load drops. Routes that hold no thread and no connection while they wait
+(`/health`, the password checks with their own slots) are not counted (api/app.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable
 
 import anyio
 from anyio.lowlevel import RunVar
@@ -28,14 +29,14 @@ class ConcurrencyLimit:
         queue: int,
         wait_seconds: float,
         retry_after: int,
-        exempt: Collection[str] = ("/health",),
+        exempt: Callable[[Scope], bool],
     ) -> None:
         self.app = app
         self.limit = limit
         self.queue = queue
         self.wait_seconds = wait_seconds
         self.retry_after = retry_after
-        self.exempt = frozenset(exempt)
+        self.exempt = exempt
         # One semaphore per event loop: a test client may run the same app on several loops.
         self._slots: RunVar[anyio.Semaphore] = RunVar(f"caseweave_slots_{id(self)}")
         self.waiting = 0
@@ -54,7 +55,7 @@ class ConcurrencyLimit:
         return self.limit - self.slots().value
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt:
+        if scope["type"] != "http" or self.exempt(scope):
             await self.app(scope, receive, send)
             return
         slots = self.slots()

@@ -1,0 +1,464 @@
+"""Serving under load: `caseweave serve` beside a bare FastAPI hello route, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/serve_load.py                                  # both engines, 60 s phases
+    .venv/bin/python bench/serve_load.py --engine sqlite --seconds 5      # a quick look
+
+Per engine: a fresh database with the demo roster and a small synthetic operation (imported and
+linked), served by `caseweave serve` in its own process with the shipped settings. PostgreSQL is a
+throwaway 15 cluster (tests/support/postgres.py: fsync off). The load comes from this process
+(asyncio + httpx), open loop: each request starts on its schedule whether or not earlier ones have
+answered, so a slow server cannot slow the load down; a request's latency is counted from its
+scheduled start. Phases:
+
+1. reads: GET /subjects/{id} of random subjects at --rate (200/s), and the same schedule against a
+   bare uvicorn + FastAPI sync route (`{"hello": "world"}`) in its own process: the floor of serving
+   HTTP in Python on this machine, with this load generator. Goal: 0 errors, p99 <= 50 ms.
+2. overload: twice the rate for 10 s: what is not served must be a quick 503, never a 500 or a
+   time-out; then 5 s at a quarter of the rate, which must be clean again (the server recovers).
+3. attack: 20 workers send wrong-password logins for one account as fast as they are answered,
+   while another user works at 100 requests/s (nine subject reads to one note written) and /health
+   is asked every 100 ms; the user goes on for 10 s after the attack stops. Goal: 0 failures for the
+   user and for /health throughout.
+4. SIGTERM while the user works: how long the server takes to exit.
+
+The server's RSS is read from /proc before and after each phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+USER = "analyst.gb"  # reads subjects in phase 1 and 2
+WORKER = "analyst.ca-hotline"  # works through the attack
+VICTIM = "investigator.de"  # whose password the attackers guess
+TIMEOUT = 10.0  # seconds a request may take before it counts as timed out
+
+
+# --- the servers ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+        return int(line.split()[1]) / 1024
+
+    def stop(self) -> float:
+        """SIGTERM; seconds until the process exited (killed after 60 s)."""
+        started = time.perf_counter()
+        self.process.terminate()
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        return time.perf_counter() - started
+
+
+def start(command: list[str], env: dict[str, str], port: int, log: Path) -> Server:
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return Server(process, url, log)
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"server did not answer within 120 s: {log.read_text()[-2000:]}")
+
+
+def serve_caseweave(database_url: str, folder: Path) -> Server:
+    port = free_port()
+    command = [str(ROOT / ".venv/bin/caseweave"), "serve", "--port", str(port)]
+    env = {"CASEWEAVE_DATABASE_URL": database_url, "CASEWEAVE_AUTO_UPGRADE": "false"}
+    return start(command, env, port, folder / f"serve-{port}.log")
+
+
+def serve_hello(folder: Path) -> Server:
+    port = free_port()
+    command = [sys.executable, __file__, "--hello-server", str(port)]
+    return start(command, {}, port, folder / f"hello-{port}.log")
+
+
+def run_hello_server(port: int) -> None:
+    """The raw baseline: uvicorn and FastAPI with one sync route (run on the thread pool, as ours)."""
+    import uvicorn
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/hello/{item}")
+    def hello(item: int) -> dict[str, object]:
+        return {"hello": "world", "item": item}
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+# --- the data ------------------------------------------------------------------------------------
+
+
+def seed(database_url: str, folder: Path, subjects: int) -> dict[str, str]:
+    """The demo roster and a synthetic operation, imported and linked; returns the demo passwords."""
+    from caseweave.actor import Actor
+    from caseweave.config import Settings
+    from caseweave.db.runtime import Database
+    from caseweave.demo.referrals import import_folder
+    from caseweave.demo.seed import seed_demo
+    from caseweave.linkage.service import link_operation
+    from caseweave.synth import write_operation
+
+    settings = Settings(database_url=database_url)
+    db = Database.open(settings)
+    operator = Actor.cli()
+    data = folder / "synthetic"
+    write_operation(data, subjects=subjects, countries=10, seed=1)
+    with db.transaction() as session:
+        result = seed_demo(session, operator, settings)
+        import_folder(session, operator, result.operation, data, lambda _: None)
+        link_operation(session, operator, settings, result.operation.id, full=True)
+    db.close()
+    return {username: password for username, _, _, password in result.logins}
+
+
+def login(client: httpx.Client, username: str, password: str) -> dict[str, str]:
+    answer = client.post("/auth/login", json={"username": username, "password": password})
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def subject_ids(client: httpx.Client, headers: dict[str, str]) -> list[str]:
+    operations = client.get("/operations", headers=headers).json()
+    listed = client.get(f"/operations/{operations[0]['id']}/subjects", headers=headers)
+    listed.raise_for_status()
+    return [subject["public_id"] for subject in listed.json()]
+
+
+# --- the load ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Answers of one stream of requests: status counts (`timeout`, `error` for no answer) and the
+    latency of each answer in seconds, by status."""
+
+    statuses: Counter[str] = field(default_factory=Counter)
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, status: str, seconds: float) -> None:
+        self.statuses[status] += 1
+        self.latencies.setdefault(status, []).append(seconds)
+
+    def failures(self, ok: frozenset[str] = frozenset({"200", "201"})) -> int:
+        return sum(count for status, count in self.statuses.items() if status not in ok)
+
+    def percentile(self, q: float, status: str = "200") -> float:
+        values = sorted(self.latencies.get(status, []))
+        if not values:
+            return float("nan")
+        return values[min(len(values) - 1, int(q * len(values)))] * 1000
+
+    def describe(self, status: str = "200") -> str:
+        counts = ", ".join(f"{name} x{count}" for name, count in sorted(self.statuses.items()))
+        return (
+            f"{counts}; {status}: p50 {self.percentile(0.5, status):.1f} ms, "
+            f"p99 {self.percentile(0.99, status):.1f} ms, max {self.percentile(1.0, status):.1f} ms"
+        )
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: tuple[tuple[str, str], ...] = ()
+    json: object = None
+
+
+class Client:
+    """Keep-alive HTTP/1.1 connections to one server, for the load itself (httpx, used to set up,
+    spends about 1.5 ms of CPU a request: at 400/s most of a core of this 2-core machine, taken from
+    the server being measured; this spends a tenth of that)."""
+
+    def __init__(self, url: str) -> None:
+        parsed = httpx.URL(url)
+        self.host, self.port = parsed.host, parsed.port or 80
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.opened: list[asyncio.StreamWriter] = []
+
+    async def send(self, request: Request) -> int:
+        """The answer's status; the connection goes back to the pool unless the server closes it."""
+        while self.idle:
+            reader, writer = self.idle.pop()
+            try:
+                return await self.exchange(reader, writer, request)
+            except (ConnectionError, asyncio.IncompleteReadError) as error:
+                # The server closed it while idle (keep-alive timeout): try the next or a new one, as
+                # any HTTP client does when nothing of the answer had come.
+                writer.close()
+                if isinstance(error, asyncio.IncompleteReadError) and error.partial:
+                    raise
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        self.opened.append(writer)
+        return await self.exchange(reader, writer, request)
+
+    async def exchange(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: Request
+    ) -> int:
+        body = b"" if request.json is None else json.dumps(request.json).encode()
+        lines = [f"{request.method} {request.path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in request.headers]
+        if request.json is not None:
+            lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        head = (await reader.readuntil(b"\r\n\r\n")).lower()
+        length = int(head.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+        await reader.readexactly(length)
+        if b"connection: close" in head:
+            writer.close()
+        else:
+            self.idle.append((reader, writer))
+        return int(head[9:12])
+
+    async def close(self) -> None:
+        for writer in self.opened:
+            writer.close()
+
+
+async def timed(client: Client, request: Request, tally: Tally, scheduled: float) -> None:
+    try:
+        status = str(await asyncio.wait_for(client.send(request), TIMEOUT))
+    except TimeoutError:
+        status = "timeout"  # its connection is not reused: wait_for cancelled it mid-answer
+    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+        status = "error"
+    tally.add(status, time.perf_counter() - scheduled)
+
+
+async def open_loop(
+    client: Client, rate: float, seconds: float, pick: Callable[[int], Request], tally: Tally
+) -> None:
+    """`rate` requests a second for `seconds`, each started on schedule."""
+    started = time.perf_counter()
+    tasks: list[asyncio.Task[None]] = []
+    for n in range(int(rate * seconds)):
+        scheduled = started + n / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(timed(client, pick(n), tally, scheduled)))
+    await asyncio.gather(*tasks)
+
+
+async def closed_loop(client: Client, request: Request, tally: Tally, until: float) -> None:
+    """One worker sending the next request as soon as the last is answered."""
+    while time.perf_counter() < until:
+        await timed(client, request, tally, time.perf_counter())
+
+
+def bearer(headers: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(headers.items())
+
+
+def subject_reads(ids: list[str], headers: dict[str, str], seed_: int) -> Callable[[int], Request]:
+    rng = random.Random(seed_)
+    return lambda _: Request("GET", f"/subjects/{rng.choice(ids)}", bearer(headers))
+
+
+def hello_reads(n: int) -> Request:
+    return Request("GET", f"/hello/{n % 1000}")
+
+
+async def read_phase(url: str, rate: float, seconds: float, pick: Callable[[int], Request]) -> Tally:
+    tally = Tally()
+    client = Client(url)
+    try:
+        await open_loop(client, rate, seconds, pick, tally)
+    finally:
+        await client.close()
+    return tally
+
+
+async def attack_phase(
+    url: str, seconds: float, after: float, work: Callable[[int], Request], attackers: int
+) -> tuple[Tally, Tally, Tally]:
+    """(attackers', worker's, /health's answers)."""
+    attack, worker, health = Tally(), Tally(), Tally()
+    guess = Request("POST", "/auth/login", json={"username": VICTIM, "password": "not the password at all"})
+    client = Client(url)
+    try:
+        until = time.perf_counter() + seconds
+        await asyncio.gather(
+            open_loop(client, 100, seconds + after, work, worker),
+            open_loop(client, 10, seconds + after, lambda _: Request("GET", "/health"), health),
+            *(closed_loop(client, guess, attack, until) for _ in range(attackers)),
+        )
+    finally:
+        await client.close()
+    return attack, worker, health
+
+
+def worker_requests(
+    ids: list[str], headers: dict[str, str], operation_id: int, seed_: int
+) -> Callable[[int], Request]:
+    reads = subject_reads(ids, headers, seed_)
+    note = {"title": "working through the attack", "tlp": "GREEN"}
+
+    def pick(n: int) -> Request:
+        if n % 10 == 9:
+            return Request("POST", f"/operations/{operation_id}/notes", bearer(headers), note)
+        return reads(n)
+
+    return pick
+
+
+# --- one engine ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def database(engine: str, folder: Path) -> Iterator[str]:
+    if engine == "sqlite":
+        yield f"sqlite:///{folder / 'caseweave.db'}"
+        return
+    from tests.support.postgres import start_cluster
+
+    cluster = start_cluster()
+    try:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("CREATE DATABASE bench"))
+        admin.dispose()
+        yield cluster.url("bench")
+    finally:
+        cluster.stop()
+
+
+def bench_engine(engine: str, args: argparse.Namespace) -> None:
+    print(f"\n## {engine}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="caseweave-serve-") as tmp, database(engine, Path(tmp)) as url:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        passwords = seed(url, folder, args.subjects)
+        print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        server = serve_caseweave(url, folder)
+        hello = serve_hello(folder)
+        try:
+            with httpx.Client(base_url=server.url, timeout=TIMEOUT) as client:
+                reader = login(client, USER, passwords[USER])
+                ids = subject_ids(client, reader)
+                worker = login(client, WORKER, passwords[WORKER])
+                worker_ids = subject_ids(client, worker)
+                operation_id = client.get("/operations", headers=worker).json()[0]["id"]
+            print(f"{len(ids)} subjects visible to {USER}, {len(worker_ids)} to {WORKER}", flush=True)
+            rss = [server.rss_mb()]
+            asyncio.run(read_phase(server.url, 50, 3, subject_reads(ids, reader, 0)))  # warm up
+
+            ours = asyncio.run(read_phase(server.url, args.rate, args.seconds, subject_reads(ids, reader, 1)))
+            raw = asyncio.run(read_phase(hello.url, args.rate, args.seconds, hello_reads))
+            rss.append(server.rss_mb())
+            print(
+                f"reads {args.rate}/s for {args.seconds} s, caseweave GET /subjects/{{id}}: {ours.describe()}"
+            )
+            print(f"reads {args.rate}/s for {args.seconds} s, bare FastAPI hello:           {raw.describe()}")
+            print(
+                f"ratio caseweave / bare: p50 {ours.percentile(0.5) / raw.percentile(0.5):.1f}x, "
+                f"p99 {ours.percentile(0.99) / raw.percentile(0.99):.1f}x",
+                flush=True,
+            )
+
+            over = asyncio.run(read_phase(server.url, 2 * args.rate, 10, subject_reads(ids, reader, 2)))
+            after = asyncio.run(read_phase(server.url, args.rate / 4, 5, subject_reads(ids, reader, 3)))
+            rss.append(server.rss_mb())
+            print(
+                f"overload {2 * args.rate}/s for 10 s: {over.describe()}; "
+                f"503: p99 {over.percentile(0.99, '503'):.1f} ms"
+            )
+            print(f"then {args.rate / 4:.0f}/s for 5 s: {after.describe()}", flush=True)
+
+            work = worker_requests(worker_ids, worker, operation_id, 4)
+            attack, worked, health = asyncio.run(attack_phase(server.url, args.seconds, 10, work, 20))
+            rss.append(server.rss_mb())
+            print(f"attack: 20 workers, wrong passwords for {VICTIM}, {args.seconds} s: {attack.statuses}")
+            print(f"  {WORKER} at 100/s through it and 10 s after: {worked.describe()}")
+            print(f"  /health every 100 ms: {health.describe()}", flush=True)
+            print(f"server RSS (MB) at start, after reads, after overload, after attack: {rss}")
+            exited = sigterm_under_load(server, worker_requests(worker_ids, worker, operation_id, 5))
+            print(f"SIGTERM while {WORKER} works at 100/s: exited in {exited:.1f} s", flush=True)
+        finally:
+            for process in (hello, server):
+                if process.process.poll() is None:
+                    process.stop()
+
+
+def sigterm_under_load(server: Server, work: Callable[[int], Request]) -> float:
+    async def load_then_stop() -> float:
+        client = Client(server.url)
+        load = asyncio.create_task(open_loop(client, 100, 5, work, Tally()))
+        await asyncio.sleep(2)
+        exited = await asyncio.to_thread(server.stop)
+        await load
+        await client.close()
+        return exited
+
+    return asyncio.run(load_then_stop())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the read and attack phases")
+    parser.add_argument("--rate", type=float, default=200.0, help="subject reads a second in phase 1")
+    parser.add_argument("--subjects", type=int, default=150, help="synthetic subjects to seed")
+    parser.add_argument("--hello-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.hello_server:
+        run_hello_server(args.hello_server)
+        return
+    print(f"# serve_load {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs", flush=True)
+    for engine in ("sqlite", "postgresql") if args.engine == "both" else (args.engine,):
+        bench_engine(engine, args)
+
+
+if __name__ == "__main__":
+    main()
