@@ -213,9 +213,7 @@ def answer_invitation(session: Session, actor: Actor, membership_id: int, *, acc
         or not admin.answers_for_agency(actor, membership.agency_id)
     ):
         raise NotFound(f"invitation {membership_id} not found", field="membership_id")
-    membership.status = MEMBERSHIP_ACTIVE if accept else MEMBERSHIP_DECLINED
-    membership.answered_by_user_id = actor.user.id if actor.user else None
-    membership.answered_at = utcnow()
+    _settle(membership, actor, MEMBERSHIP_ACTIVE if accept else MEMBERSHIP_DECLINED)
     audit.record(
         session,
         actor,
@@ -236,13 +234,17 @@ def withdraw_invitation(session: Session, actor: Actor, operation_id: int, membe
         raise NotFound(f"membership {membership_id} not found", field="membership_id")
     if membership.status != MEMBERSHIP_INVITED:
         raise Conflict(f"membership {membership_id} is {membership.status}, not an open invitation")
-    membership.status = MEMBERSHIP_DECLINED
-    membership.answered_by_user_id = actor.user.id if actor.user else None
-    membership.answered_at = utcnow()
+    _settle(membership, actor, MEMBERSHIP_DECLINED)
     audit.record(
         session, actor, "membership.withdraw", "membership", [membership.id], operation_id=operation.id
     )
     return membership
+
+
+def _settle(membership: Membership, actor: Actor, status: str) -> None:
+    membership.status = status
+    membership.answered_by_user_id = actor.user.id if actor.user else None
+    membership.answered_at = utcnow()
 
 
 def list_memberships(session: Session, actor: Actor, operation_id: int) -> Sequence[Membership]:
