@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from caseweave.api.deps import ActorDep, SessionDep, SettingsDep
 from caseweave.api.openapi import NAMED, errors, link, links
 from caseweave.api.params import DbId
+from caseweave.db.base import MAX_ID
 from caseweave.media import banks
 from caseweave.media.matching import match_hashset
 from caseweave.media.schemas import (
@@ -98,7 +99,7 @@ def export(bank_id: DbId, session: SessionDep, actor: ActorDep) -> dict[str, Any
 @router.post("/media/match", response_model=MatchOut, responses=errors(413))
 def match(
     file: Annotated[UploadFile, File(description="hash set of seized media (VICS 2.0 JSON or CSV)")],
-    operation_id: Annotated[int, Form()],
+    operation_id: Annotated[int, Form(ge=1, le=MAX_ID, description="the operation the device belongs to")],
     session: SessionDep,
     actor: ActorDep,
     settings: SettingsDep,
