@@ -1,4 +1,5 @@
-"""Warning lists in MISP format: read with clear errors, stored by name, loaded by platform admins, audited."""
+"""Warning lists in MISP format: read with clear errors, stored by name, loaded by platform admins,
+audited."""
 
 from __future__ import annotations
 
