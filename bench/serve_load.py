@@ -10,16 +10,18 @@ throwaway 15 cluster (tests/support/postgres.py: fsync off). The load comes from
 answered, so a slow server cannot slow the load down; a request's latency is counted from its
 scheduled start. Phases:
 
-1. reads: GET /subjects/{id} of random subjects at --rate (200/s), and the same schedule against a
+1. reads: GET /subjects/{id} of random subjects, at --steady-rate (50/s, below this machine's
+   ceiling) and at --rate (200/s, the goal), each for --seconds; and the same schedules against a
    bare uvicorn + FastAPI sync route (`{"hello": "world"}`) in its own process: the floor of serving
-   HTTP in Python on this machine, with this load generator. Goal: 0 errors, p99 <= 50 ms.
-2. overload: twice the rate for 10 s: what is not served must be a quick 503, never a 500 or a
-   time-out; then 5 s at a quarter of the rate, which must be clean again (the server recovers).
-3. attack: 20 workers send wrong-password logins for one account as fast as they are answered,
-   while another user works at 100 requests/s (nine subject reads to one note written) and /health
-   is asked every 100 ms; the user goes on for 10 s after the attack stops. Goal: 0 failures for the
-   user and for /health throughout.
-4. SIGTERM while the user works: how long the server takes to exit.
+   HTTP in Python on this machine with this load generator. Above the ceiling, what is not served
+   must be a quick 503, never a 500 or a time-out; 10 s at the steady rate right after must be
+   clean again (the server recovers by itself).
+2. attack: 20 workers send wrong-password logins for one account, 50 a second together (issue 17's
+   reproduction), while another user works at 100 requests/s (of every ten: three subject reads,
+   four note lists, an operation, its referrals, a note written) and /health is asked every 100 ms;
+   the user goes on for 10 s after the attack stops. Goal: 0 failures for the user and /health.
+   The same user's work without the attack, first, is the control.
+3. SIGTERM while the user works: how long the server takes to exit.
 
 The server's RSS is read from /proc before and after each phase.
 """
@@ -52,9 +54,15 @@ USER = "analyst.gb"  # reads subjects in phase 1 and 2
 WORKER = "analyst.ca-hotline"  # works through the attack
 VICTIM = "investigator.de"  # whose password the attackers guess
 TIMEOUT = 10.0  # seconds a request may take before it counts as timed out
+ATTACK_RATE = 50  # wrong-password logins a second from the 20 workers together, as in issue 17
 
 
 # --- the servers ---------------------------------------------------------------------------------
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average: other work running beside the benchmark."""
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def free_port() -> int:
@@ -287,10 +295,11 @@ async def open_loop(
     await asyncio.gather(*tasks)
 
 
-async def closed_loop(client: Client, request: Request, tally: Tally, until: float) -> None:
-    """One worker sending the next request as soon as the last is answered."""
+async def closed_loop(client: Client, request: Request, tally: Tally, until: float, pause: float) -> None:
+    """One worker sending the next request `pause` seconds after the last was answered."""
     while time.perf_counter() < until:
         await timed(client, request, tally, time.perf_counter())
+        await asyncio.sleep(pause)
 
 
 def bearer(headers: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -325,10 +334,11 @@ async def attack_phase(
     client = Client(url)
     try:
         until = time.perf_counter() + seconds
+        pause = max(attackers, 1) / ATTACK_RATE
         await asyncio.gather(
             open_loop(client, 100, seconds + after, work, worker),
             open_loop(client, 10, seconds + after, lambda _: Request("GET", "/health"), health),
-            *(closed_loop(client, guess, attack, until) for _ in range(attackers)),
+            *(closed_loop(client, guess, attack, until, pause) for _ in range(attackers)),
         )
     finally:
         await client.close()
@@ -338,13 +348,22 @@ async def attack_phase(
 def worker_requests(
     ids: list[str], headers: dict[str, str], operation_id: int, seed_: int
 ) -> Callable[[int], Request]:
+    """Of every ten: three subjects read, four note lists, an operation, its referrals, a note written."""
     reads = subject_reads(ids, headers, seed_)
     note = {"title": "working through the attack", "tlp": "GREEN"}
+    operation = f"/operations/{operation_id}"
 
     def pick(n: int) -> Request:
-        if n % 10 == 9:
-            return Request("POST", f"/operations/{operation_id}/notes", bearer(headers), note)
-        return reads(n)
+        step = n % 10
+        if step < 3:
+            return reads(n)
+        if step < 7:
+            return Request("GET", f"{operation}/notes", bearer(headers))
+        if step == 7:
+            return Request("GET", operation, bearer(headers))
+        if step == 8:
+            return Request("GET", f"{operation}/referrals", bearer(headers))
+        return Request("POST", f"{operation}/notes", bearer(headers), note)
 
     return pick
 
@@ -390,37 +409,41 @@ def bench_engine(engine: str, args: argparse.Namespace) -> None:
                 operation_id = client.get("/operations", headers=worker).json()[0]["id"]
             print(f"{len(ids)} subjects visible to {USER}, {len(worker_ids)} to {WORKER}", flush=True)
             rss = [server.rss_mb()]
-            asyncio.run(read_phase(server.url, 50, 3, subject_reads(ids, reader, 0)))  # warm up
-
-            ours = asyncio.run(read_phase(server.url, args.rate, args.seconds, subject_reads(ids, reader, 1)))
-            raw = asyncio.run(read_phase(hello.url, args.rate, args.seconds, hello_reads))
-            rss.append(server.rss_mb())
-            print(
-                f"reads {args.rate}/s for {args.seconds} s, caseweave GET /subjects/{{id}}: {ours.describe()}"
-            )
-            print(f"reads {args.rate}/s for {args.seconds} s, bare FastAPI hello:           {raw.describe()}")
-            print(
-                f"ratio caseweave / bare: p50 {ours.percentile(0.5) / raw.percentile(0.5):.1f}x, "
-                f"p99 {ours.percentile(0.99) / raw.percentile(0.99):.1f}x",
-                flush=True,
-            )
-
-            over = asyncio.run(read_phase(server.url, 2 * args.rate, 10, subject_reads(ids, reader, 2)))
-            after = asyncio.run(read_phase(server.url, args.rate / 4, 5, subject_reads(ids, reader, 3)))
-            rss.append(server.rss_mb())
-            print(
-                f"overload {2 * args.rate}/s for 10 s: {over.describe()}; "
-                f"503: p99 {over.percentile(0.99, '503'):.1f} ms"
-            )
-            print(f"then {args.rate / 4:.0f}/s for 5 s: {after.describe()}", flush=True)
+            asyncio.run(read_phase(server.url, 20, 3, subject_reads(ids, reader, 0)))  # warm up
+            for n, rate in enumerate((args.steady_rate, args.rate), start=1):
+                print(f"load average before: {load_average()}")
+                ours = asyncio.run(read_phase(server.url, rate, args.seconds, subject_reads(ids, reader, n)))
+                raw = asyncio.run(read_phase(hello.url, rate, args.seconds, hello_reads))
+                rss.append(server.rss_mb())
+                served = ours.statuses["200"] / args.seconds
+                print(f"reads {rate:.0f}/s for {args.seconds:.0f} s, caseweave GET /subjects/{{id}}:")
+                print(f"  {ours.describe()}")
+                print(f"  {served:.0f} answered 200 a second; 503: p99 {ours.percentile(0.99, '503'):.1f} ms")
+                print(f"  bare FastAPI hello, same schedule: {raw.describe()}")
+                print(
+                    f"  ratio caseweave / bare: p50 {ours.percentile(0.5) / raw.percentile(0.5):.1f}x, "
+                    f"p99 {ours.percentile(0.99) / raw.percentile(0.99):.1f}x",
+                    flush=True,
+                )
+            after = asyncio.run(read_phase(server.url, args.steady_rate, 10, subject_reads(ids, reader, 3)))
+            print(f"right after, {args.steady_rate:.0f}/s for 10 s: {after.describe()}", flush=True)
 
             work = worker_requests(worker_ids, worker, operation_id, 4)
+            print(f"load average before: {load_average()}")
+            _, alone, _ = asyncio.run(attack_phase(server.url, args.seconds, 10, work, 0))
+            print(
+                f"control: {WORKER} at 100/s alone, {args.seconds + 10:.0f} s: {alone.describe()}", flush=True
+            )
+            print(f"load average before: {load_average()}")
             attack, worked, health = asyncio.run(attack_phase(server.url, args.seconds, 10, work, 20))
             rss.append(server.rss_mb())
-            print(f"attack: 20 workers, wrong passwords for {VICTIM}, {args.seconds} s: {attack.statuses}")
+            print(
+                f"attack: 20 workers, {ATTACK_RATE}/s wrong passwords for {VICTIM} for {args.seconds:.0f} s: "
+                f"{dict(attack.statuses)}; 429: p99 {attack.percentile(0.99, '429'):.1f} ms"
+            )
             print(f"  {WORKER} at 100/s through it and 10 s after: {worked.describe()}")
             print(f"  /health every 100 ms: {health.describe()}", flush=True)
-            print(f"server RSS (MB) at start, after reads, after overload, after attack: {rss}")
+            print(f"server RSS (MB) at start, after steady reads, after 200/s, after the attack: {rss}")
             exited = sigterm_under_load(server, worker_requests(worker_ids, worker, operation_id, 5))
             print(f"SIGTERM while {WORKER} works at 100/s: exited in {exited:.1f} s", flush=True)
         finally:
@@ -448,7 +471,10 @@ def main() -> None:
     )
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the read and attack phases")
-    parser.add_argument("--rate", type=float, default=200.0, help="subject reads a second in phase 1")
+    parser.add_argument("--rate", type=float, default=200.0, help="subject reads a second, the goal")
+    parser.add_argument(
+        "--steady-rate", type=float, default=50.0, help="subject reads a second below the ceiling"
+    )
     parser.add_argument("--subjects", type=int, default=150, help="synthetic subjects to seed")
     parser.add_argument("--hello-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -64,8 +64,10 @@ class Settings(BaseSettings):
     http_max_concurrent_requests: int = Field(
         default=8, ge=1, le=40, description="Requests handled at once; the database pool is sized to it."
     )
+    # Twice the slots: a burst waits its turn, but at saturation every waiter would otherwise sit out
+    # most of the wait (64 made the 503s themselves take ~0.4 s, 16 takes ~7 ms; docs/benchmarks.md).
     http_max_queued_requests: int = Field(
-        default=64, ge=0, description="Requests that may wait for a free slot; beyond them 503 at once."
+        default=16, ge=0, description="Requests that may wait for a free slot; beyond them 503 at once."
     )
     http_queue_timeout_seconds: float = Field(
         default=0.5, ge=0, description="How long a request waits for a free slot before it gets 503."
