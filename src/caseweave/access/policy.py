@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select
 
 from caseweave.access.labels import TLP
 from caseweave.access.records import Release
@@ -50,8 +50,10 @@ def member_of_operation(agency_id: int, operation_id: Any, today: date | None = 
     return exists(select(Membership.id).where(joined(agency_id, operation_id, today)))
 
 
-def visible(model: Any, viewer: Viewer | None) -> ColumnElement[bool]:
-    """The SQL condition 'viewer may see this row of `model`' (a CaseRecord table)."""
+def visible(model: Any, viewer: Viewer | None, *, member: bool | None = None) -> ColumnElement[bool]:
+    """The SQL condition 'viewer may see this row of `model`' (a CaseRecord table). `member`: whether
+    the viewer's agency has joined the operation, where the caller already knows it because every row
+    asked about is of that one operation (the GREEN test is then a constant, not a subquery per row)."""
     if viewer is None:
         return false()
     kind, key = model.release_target()
@@ -59,7 +61,10 @@ def visible(model: Any, viewer: Viewer | None) -> ColumnElement[bool]:
     owner = model.owner_agency_id == viewer.agency_id
     return or_(
         model.tlp == TLP.CLEAR.value,
-        and_(model.tlp == TLP.GREEN.value, member_of_operation(viewer.agency_id, model.operation_id)),
+        and_(
+            model.tlp == TLP.GREEN.value,
+            member_of_operation(viewer.agency_id, model.operation_id) if member is None else literal(member),
+        ),
         and_(
             model.tlp == TLP.AMBER.value,
             or_(owner, exists(released.where(Release.agency_id == viewer.agency_id))),

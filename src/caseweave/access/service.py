@@ -19,9 +19,10 @@ from caseweave.errors import Forbidden, Invalid, NotFound
 from caseweave.operations.models import Agency, Membership, Operation
 
 
-def may_see(model: Any, actor: Actor) -> ColumnElement[bool]:
-    """The policy as SQL for an actor: a user's view; the CLI operator (who holds the database) sees all."""
-    return true() if actor.is_operator else visible(model, actor.viewer)
+def may_see(model: Any, actor: Actor, *, member: bool | None = None) -> ColumnElement[bool]:
+    """The policy as SQL for an actor: a user's view; the CLI operator (who holds the database) sees all.
+    `member`: see policy.visible."""
+    return true() if actor.is_operator else visible(model, actor.viewer, member=member)
 
 
 def membership_of(session: Session, operation_id: int, agency_id: int) -> Membership | None:

@@ -77,7 +77,7 @@ def list_routes(
     conditions: list[ColumnElement[bool]] = [
         SubjectRoute.operation_id == operation.id,
         Subject.status == "active",
-        subject_visible(actor),
+        subject_visible(actor, member=_member(session, actor, operation)),
     ]
     for status in statuses or ():
         if status not in ROUTE_STATUSES:
@@ -112,6 +112,10 @@ def list_routes(
         detail={"statuses": list(statuses or ()), "country": country, "agency": agency, "reason": reason},
     )
     return entries
+
+
+def _member(session: Session, actor: Actor, operation: Operation) -> bool:
+    return actor.user is not None and membership_of(session, operation.id, actor.user.agency_id) is not None
 
 
 def unallocated(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from caseweave.access.service import may_see
+from caseweave.access.service import may_see, membership_of
 from caseweave.actor import Actor
 from caseweave.attribution.models import Attribution, AttributionEvidence
 from caseweave.attribution.scoring import Score, score
@@ -54,29 +54,40 @@ def visible_evidence(
     return found
 
 
-def incomplete(session: Session, actor: Actor, attribution_ids: Sequence[int]) -> set[int]:
-    """The attributions with evidence the actor may not see: one query, returning only those."""
-    hidden: set[int] = set()
-    for part in chunks(list(attribution_ids), 2000):
-        hidden.update(
-            session.scalars(
+def incomplete(session: Session, actor: Actor, operation_id: int, attribution_ids: Sequence[int]) -> set[int]:
+    """The attributions (of one operation) with evidence in records the actor may not see. A record's
+    sightings share its referral's label and releases, so its evidence is hidden exactly where it is:
+    the policy is asked once per record, not per evidence row."""
+    member = actor.user is not None and membership_of(session, operation_id, actor.user.agency_id) is not None
+    # coalesce: a NULL in the policy (an author-less row) must count as hidden, not drop out
+    hidden_records = session.scalars(
+        select(PersonRecord.id).where(
+            PersonRecord.operation_id == operation_id,
+            not_(func.coalesce(may_see(PersonRecord, actor, member=member), false())),
+        )
+    ).all()
+    wanted = set(attribution_ids)
+    found: set[int] = set()
+    for part in chunks(list(hidden_records), 2000):  # none, where the actor sees every record
+        found.update(
+            attribution_id
+            for attribution_id in session.scalars(
                 select(AttributionEvidence.attribution_id)
-                .join(PersonRecord, PersonRecord.id == AttributionEvidence.person_record_id)
-                # coalesce: a NULL in the policy (an author-less row) must count as hidden, not drop out
-                .where(
-                    AttributionEvidence.attribution_id.in_(part),
-                    not_(func.coalesce(_shown(actor), false())),
-                )
+                .where(AttributionEvidence.person_record_id.in_(part))
                 .distinct()
             )
+            if attribution_id in wanted
         )
-    return hidden
+    return found
 
 
 def visible_scores(session: Session, actor: Actor, attributions: Sequence[Attribution]) -> dict[int, Score]:
     """Per attribution id: the figures scored from what the actor may see. Where they may see all of
     its evidence, the stored figures are those (no rows are read again)."""
-    partial = incomplete(session, actor, [a.id for a in attributions])
+    partial: set[int] = set()
+    for operation_id in {a.operation_id for a in attributions}:
+        ids = [a.id for a in attributions if a.operation_id == operation_id]
+        partial |= incomplete(session, actor, operation_id, ids)
     evidence = visible_evidence(session, actor, sorted(partial))
     scores: dict[int, Score] = {}
     for attribution in attributions:

@@ -14,12 +14,15 @@ from caseweave.intake.models import PersonRecord
 from caseweave.linkage.models import Subject, SubjectEvent, SubjectMember
 
 
-def subject_visible(actor: Actor, subject_id: Any = Subject.id) -> ColumnElement[bool]:
-    """SQL: the actor may see one of the records of `subject_id` (by default the row's Subject.id)."""
+def subject_visible(
+    actor: Actor, subject_id: Any = Subject.id, *, member: bool | None = None
+) -> ColumnElement[bool]:
+    """SQL: the actor may see one of the records of `subject_id` (by default the row's Subject.id).
+    `member`: see access.policy.visible (for subjects of one operation)."""
     return exists(
         select(SubjectMember.person_record_id)
         .join(PersonRecord, PersonRecord.id == SubjectMember.person_record_id)
-        .where(SubjectMember.subject_id == subject_id, may_see(PersonRecord, actor))
+        .where(SubjectMember.subject_id == subject_id, may_see(PersonRecord, actor, member=member))
     )
 
 
