@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from caseweave.access.service import may_see, membership_of
+from caseweave.access.service import may_see
 from caseweave.actor import Actor
 from caseweave.attribution.models import Attribution, AttributionEvidence
 from caseweave.attribution.scoring import Score, score
 from caseweave.attribution.weights import Weights
 from caseweave.db.bulk import chunks
 from caseweave.intake.models import PersonRecord, Sighting
+from caseweave.linkage.visibility import hidden_records
 
 
 def _shown(actor: Actor) -> ColumnElement[bool]:
@@ -54,21 +55,12 @@ def visible_evidence(
     return found
 
 
-def incomplete(session: Session, actor: Actor, operation_id: int, attribution_ids: Sequence[int]) -> set[int]:
-    """The attributions (of one operation) with evidence in records the actor may not see. A record's
-    sightings share its referral's label and releases, so its evidence is hidden exactly where it is:
-    the policy is asked once per record, not per evidence row."""
-    member = actor.user is not None and membership_of(session, operation_id, actor.user.agency_id) is not None
-    # coalesce: a NULL in the policy (an author-less row) must count as hidden, not drop out
-    hidden_records = session.scalars(
-        select(PersonRecord.id).where(
-            PersonRecord.operation_id == operation_id,
-            not_(func.coalesce(may_see(PersonRecord, actor, member=member), false())),
-        )
-    ).all()
+def incomplete(session: Session, hidden: Sequence[int], attribution_ids: Sequence[int]) -> set[int]:
+    """The attributions with evidence in the `hidden` person records. A record's sightings share its
+    referral's label and releases, so its evidence is hidden exactly where the record is."""
     wanted = set(attribution_ids)
     found: set[int] = set()
-    for part in chunks(list(hidden_records), 2000):  # none, where the actor sees every record
+    for part in chunks(list(hidden), 2000):
         found.update(
             attribution_id
             for attribution_id in session.scalars(
@@ -87,7 +79,7 @@ def visible_scores(session: Session, actor: Actor, attributions: Sequence[Attrib
     partial: set[int] = set()
     for operation_id in {a.operation_id for a in attributions}:
         ids = [a.id for a in attributions if a.operation_id == operation_id]
-        partial |= incomplete(session, actor, operation_id, ids)
+        partial |= incomplete(session, hidden_records(session, actor, operation_id), ids)
     evidence = visible_evidence(session, actor, sorted(partial))
     scores: dict[int, Score] = {}
     for attribution in attributions:

@@ -5,24 +5,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, false, func, not_, select
 from sqlalchemy.orm import Session
 
-from caseweave.access.service import may_see
+from caseweave.access.service import may_see, membership_of
 from caseweave.actor import Actor
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage.models import Subject, SubjectEvent, SubjectMember
 
 
-def subject_visible(
-    actor: Actor, subject_id: Any = Subject.id, *, member: bool | None = None
-) -> ColumnElement[bool]:
-    """SQL: the actor may see one of the records of `subject_id` (by default the row's Subject.id).
-    `member`: see access.policy.visible (for subjects of one operation)."""
+def subject_visible(actor: Actor, subject_id: Any = Subject.id) -> ColumnElement[bool]:
+    """SQL: the actor may see one of the records of `subject_id` (by default the row's Subject.id)."""
     return exists(
         select(SubjectMember.person_record_id)
         .join(PersonRecord, PersonRecord.id == SubjectMember.person_record_id)
-        .where(SubjectMember.subject_id == subject_id, may_see(PersonRecord, actor, member=member))
+        .where(SubjectMember.subject_id == subject_id, may_see(PersonRecord, actor))
+    )
+
+
+def hidden_records(session: Session, actor: Actor, operation_id: int) -> list[int]:
+    """Ids of the operation's person records the actor may not see: commonly none, so what is derived
+    from records (subjects, attribution evidence) needs no per-row check at all."""
+    member = actor.user is not None and membership_of(session, operation_id, actor.user.agency_id) is not None
+    # coalesce: a NULL in the policy (an author-less row) must count as hidden, not drop out
+    return list(
+        session.scalars(
+            select(PersonRecord.id).where(
+                PersonRecord.operation_id == operation_id,
+                not_(func.coalesce(may_see(PersonRecord, actor, member=member), false())),
+            )
+        )
     )
 
 
