@@ -7,9 +7,10 @@ An operation of five agencies is loaded with N person records (ten sightings eac
 linked once and attributed, all GREEN so that every reader sees every row: both sides then return
 the same rows and the difference is the checks alone. A coordinator of the lead agency lists the
 operation's subjects, referrals, routes (the coordinator's queue), alerts and victims R times, each
-in its own transaction, rolled back, in --pairs alternating runs (each side's best median). "old" runs the same service functions from a checkout of
+in its own transaction, rolled back. "old" runs the same service functions from a checkout of
 `--old-rev` (the code before scoped administration and derived-data checks: `git worktree`), "new"
-from this tree, each in its own process against the same database. The goal: new ≤ 1.10 × old.
+from this tree, each in its own process against the same database, in --pairs alternating runs
+(each side's best median). The goal: new ≤ 1.10 × old.
 """
 
 from __future__ import annotations
