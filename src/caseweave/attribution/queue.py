@@ -28,7 +28,8 @@ from caseweave.attribution.routing import (
     decide,
     describe,
 )
-from caseweave.attribution.visible_evidence import visible_scores
+from caseweave.attribution.scoring import Score
+from caseweave.attribution.visible_evidence import rescored
 from caseweave.audit import service as audit
 from caseweave.db.base import utcnow
 from caseweave.errors import Conflict, Forbidden, Invalid
@@ -272,26 +273,36 @@ def route_entries(
         .order_by(Subject.id)
         .limit(limit)
     ).all()
-    scores = visible_scores(session, actor, [attribution for *_, attribution in rows if attribution])
+    scores = rescored(session, actor, [attribution for *_, attribution in rows if attribution])
     return [
-        RouteEntry(
-            subject=public_id,
-            status=route.status,
-            reason=route.reason,
-            reason_text=REASONS.get(route.reason) if route.reason else None,
-            country=route.country,
-            agency=code,
-            method=route.method,
-            note=route.note,
-            decided_by=route.decided_by,
-            decided_at=route.decided_at,
-            attribution_status=scores[attribution.id].status if attribution else None,
-            top_country=scores[attribution.id].top_country if attribution else None,
-            confidence=scores[attribution.id].confidence if attribution else None,
-            distribution=dict(scores[attribution.id].distribution) if attribution else {},
-            provider=f"{attribution.provider}: {attribution.provider_source}" if attribution else None,
-            provider_data_date=attribution.provider_data_date if attribution else None,
-            computed_at=attribution.computed_at if attribution else None,
-        )
-        for route, public_id, code, attribution in rows
+        _entry(route, public_id, code, attribution, scores) for route, public_id, code, attribution in rows
     ]
+
+
+def _entry(
+    route: SubjectRoute,
+    public_id: str,
+    code: str | None,
+    attribution: Attribution | None,
+    scores: dict[int, Score],
+) -> RouteEntry:
+    figures = (scores.get(attribution.id) or attribution) if attribution else None
+    return RouteEntry(
+        subject=public_id,
+        status=route.status,
+        reason=route.reason,
+        reason_text=REASONS.get(route.reason) if route.reason else None,
+        country=route.country,
+        agency=code,
+        method=route.method,
+        note=route.note,
+        decided_by=route.decided_by,
+        decided_at=route.decided_at,
+        attribution_status=figures.status if figures else None,
+        top_country=figures.top_country if figures else None,
+        confidence=figures.confidence if figures else None,
+        distribution=dict(figures.distribution) if figures else {},
+        provider=f"{attribution.provider}: {attribution.provider_source}" if attribution else None,
+        provider_data_date=attribution.provider_data_date if attribution else None,
+        computed_at=attribution.computed_at if attribution else None,
+    )

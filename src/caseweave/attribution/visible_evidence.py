@@ -73,32 +73,16 @@ def incomplete(session: Session, hidden: Sequence[int], attribution_ids: Sequenc
     return found
 
 
-def visible_scores(session: Session, actor: Actor, attributions: Sequence[Attribution]) -> dict[int, Score]:
-    """Per attribution id: the figures scored from what the actor may see. Where they may see all of
-    its evidence, the stored figures are those (no rows are read again)."""
+def rescored(session: Session, actor: Actor, attributions: Sequence[Attribution]) -> dict[int, Score]:
+    """The figures scored from what the actor may see, for the attributions with evidence they may not
+    see; for the others (commonly all) the stored figures are already theirs, and none is returned."""
     partial: set[int] = set()
     for operation_id in {a.operation_id for a in attributions}:
         ids = [a.id for a in attributions if a.operation_id == operation_id]
         partial |= incomplete(session, hidden_records(session, actor, operation_id), ids)
     evidence = visible_evidence(session, actor, sorted(partial))
-    scores: dict[int, Score] = {}
-    for attribution in attributions:
-        if attribution.id in partial:
-            weights = Weights.from_params(attribution.params)
-            scores[attribution.id] = score(evidence.get(attribution.id, []), weights)
-        else:
-            scores[attribution.id] = stored(attribution)
-    return scores
-
-
-def stored(attribution: Attribution) -> Score:
-    """The run's own figures, as a Score (what the run computed from every clue)."""
-    return Score(
-        status=attribution.status,
-        top_country=attribution.top_country,
-        confidence=attribution.confidence,
-        distribution=dict(attribution.distribution),
-        weights={},
-        total_weight=0.0,
-        counted=frozenset(),
-    )
+    return {
+        a.id: score(evidence.get(a.id, []), Weights.from_params(a.params))
+        for a in attributions
+        if a.id in partial
+    }
