@@ -10,7 +10,7 @@ from sqlalchemy import text
 from caseweave.db.engine import make_engine
 from caseweave.db.migrate import head_revision
 from caseweave.db.migrations.protect import unprotect_audit_tables
-from tests.support.cli import add_agency, cli, fails, ok
+from tests.support.cli import add_agency, cli, fails, ok, one_error_line, run
 
 
 @pytest.fixture
@@ -110,3 +110,8 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
         and "cannot use the database" in result.stderr
         and "Traceback" not in result.stderr
     )
+
+
+def test_a_number_no_id_can_hold_is_one_line_not_a_traceback(database_url: str) -> None:
+    line = one_error_line(run(database_url, "--operator", "membership", "accept", "99999999999999999999"))
+    assert "out of range" in line or "not found" in line

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from caseweave.cli import (
     admin,
@@ -30,6 +30,7 @@ from caseweave.cli import (
 )
 from caseweave.cli.common import err_console
 from caseweave.cli.identity import Choice, choose
+from caseweave.db.base import MAX_ID
 from caseweave.errors import CaseweaveError
 
 app = typer.Typer(
@@ -117,6 +118,11 @@ def run() -> None:
         err_console.print(
             f"[red]error:[/red] cannot use the database: {error.orig} — check CASEWEAVE_DATABASE_URL",
             highlight=False,
+        )
+        sys.exit(2)
+    except (OverflowError, DataError):  # a number no id column holds (SQLite: int64, PostgreSQL: int32)
+        err_console.print(
+            f"[red]error:[/red] a number given is out of range — ids are at most {MAX_ID}", highlight=False
         )
         sys.exit(2)
 
