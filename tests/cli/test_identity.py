@@ -322,3 +322,4 @@ def test_a_coordinator_enrols_a_second_factor_from_the_command_line(
     assert reset.returncode == 0, reset.stderr
     with db.transaction() as session:
         assert session.scalar(select(User.totp_secret).where(User.username == "coord.ca")) is None
+    assert "no longer valid" in one_error_line(run(database_url, "whoami", env=home))  # its session ended

@@ -116,7 +116,7 @@ def disable_user(session: Session, actor: Actor, username: str) -> User:
     user = managed_user(session, actor, username)
     admin.require_user_manager(session, actor, user)
     user.disabled = True
-    _revoke_all(session, user)
+    revoke_all_tokens(session, user)
     audit.record(session, actor, "user.disable", "user", [user.id])
     return user
 
@@ -125,12 +125,13 @@ def revoke_sessions(session: Session, actor: Actor, username: str) -> int:
     """End every login session and API token of a user (an agency admin for their own agency)."""
     user = managed_user(session, actor, username)
     admin.require_user_manager(session, actor, user)
-    revoked = _revoke_all(session, user)
+    revoked = revoke_all_tokens(session, user)
     audit.record(session, actor, "user.revoke_sessions", "user", [user.id], detail={"revoked": revoked})
     return revoked
 
 
-def _revoke_all(session: Session, user: User) -> int:
+def revoke_all_tokens(session: Session, user: User) -> int:
+    """End every session and API token of `user`; how many were still valid."""
     now = utcnow()
     tokens = session.scalars(select(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None))).all()
     for token in tokens:

@@ -22,6 +22,7 @@ from caseweave.access.labels import SECOND_FACTOR_ROLES
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.auth.models import User
+from caseweave.auth.service import revoke_all_tokens
 from caseweave.errors import Forbidden
 
 PENDING = timedelta(minutes=15)
@@ -116,8 +117,15 @@ def reset_second_factor(session: Session, actor: Actor, username: str) -> User:
     user.totp_secret = user.totp_pending_secret = None
     user.totp_enrolled_at = user.totp_pending_until = None
     user.totp_last_step = None
+    # A lost phone may be a stolen one: the sessions opened with it end too.
+    revoked = revoke_all_tokens(session, user)
     audit.record(
-        session, actor, "user.second_factor_reset", "user", [user.id], detail={"had_factor": had_factor}
+        session,
+        actor,
+        "user.second_factor_reset",
+        "user",
+        [user.id],
+        detail={"had_factor": had_factor, "revoked": revoked},
     )
     return user
 
