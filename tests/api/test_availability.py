@@ -113,7 +113,7 @@ def test_a_read_whose_audit_entry_cannot_be_written_answers_503_not_data(
     assert client.get(notes, headers=headers).status_code == 200, "it recovers once the lock is free"
     assert client.post(notes, headers=headers, json={"title": "later", "tlp": "GREEN"}).status_code == 201
     titles = [note["title"] for note in client.get(notes, headers=headers).json()]
-    assert titles == ["written meanwhile", "later"]
+    assert titles == ["later", "written meanwhile"]  # newest first
 
 
 def test_a_read_records_its_token_use_after_reading(

@@ -10,3 +10,8 @@ from caseweave.db.base import MAX_ID
 
 DbId = Annotated[int, Path(ge=1, le=MAX_ID, description="a positive id")]
 AfterSeq = Annotated[int, Query(ge=0, le=MAX_ID, description="only entries after this sequence number")]
+BeforeId = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_ID, description="only items older than this id (the last id of the page before)"),
+]
+PageSize = Annotated[int, Query(ge=1, le=1000, description="at most this many items")]

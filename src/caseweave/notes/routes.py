@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from caseweave.api.deps import ActorDep, SessionDep
 from caseweave.api.openapi import NAMED, errors, link, links
-from caseweave.api.params import DbId
+from caseweave.api.params import BeforeId, DbId, PageSize
 from caseweave.notes import service
 from caseweave.notes.schemas import NoteIn, NoteOut
 
@@ -14,9 +14,12 @@ router = APIRouter(tags=["notes"], responses=errors(*NAMED))
 
 
 @router.get("/operations/{operation_id}/notes", response_model=list[NoteOut])
-def list_notes(operation_id: DbId, session: SessionDep, actor: ActorDep) -> object:
-    """The operation's notes you may see under their TLP labels (members of the operation)."""
-    return service.list_notes(session, actor, operation_id)
+def list_notes(
+    operation_id: DbId, session: SessionDep, actor: ActorDep, before: BeforeId = None, limit: PageSize = 100
+) -> object:
+    """The operation's notes you may see under their TLP labels (members of the operation), newest
+    first; the next page is `before=<the last id of this one>`."""
+    return service.list_notes(session, actor, operation_id, before=before, limit=limit)
 
 
 @router.post(

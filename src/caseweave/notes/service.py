@@ -48,11 +48,16 @@ def create_note(
     return note
 
 
-def list_notes(session: Session, actor: Actor, operation_id: int) -> Sequence[Note]:
+def list_notes(
+    session: Session, actor: Actor, operation_id: int, *, before: int | None = None, limit: int = 100
+) -> Sequence[Note]:
+    """A page of the notes the actor may see, newest first: an operation's notes only grow, and each
+    answer (and its audit entry) stays the same size."""
     operation = visible_operation(session, actor, operation_id)
-    notes = session.scalars(
-        select(Note).where(Note.operation_id == operation.id, visible(Note, actor.viewer)).order_by(Note.id)
-    ).all()
+    query = select(Note).where(Note.operation_id == operation.id, visible(Note, actor.viewer))
+    if before is not None:
+        query = query.where(Note.id < before)
+    notes = session.scalars(query.order_by(Note.id.desc()).limit(limit)).all()
     audit.record(session, actor, "note.list", "note", [n.id for n in notes], operation_id=operation.id)
     return notes
 
