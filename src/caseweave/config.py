@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     min_password_length: int = Field(default=12, ge=12, description="Shortest password (ASVS: 12).")
     # Login (docs/architecture.md "Login"). Failures are counted per source address and per username
     # from that address, never per account alone, so nobody elsewhere can lock the real user out. The
-    # counts live in each server process's memory: several processes each keep their own.
+    # counts live in each server process's memory; with several processes (`http_workers`) each
+    # allows its share, so that together they allow no more than these numbers (auth/throttle.py).
     lockout_max_seconds: int = Field(
         default=900, ge=1, description="Longest wait of one address for one username."
     )
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
         default="caseweave", min_length=1, max_length=60, description="Name shown in authenticator apps."
     )
     auto_upgrade: bool = Field(default=True, description="Apply migrations on first use.")
+    # One process runs Python on one core at a time (docs/benchmarks.md: about 80 subject reads/s);
+    # several share the listening socket and the database, and scale with the cores.
+    http_workers: int = Field(
+        default=1, ge=1, le=64, description="Server processes of `caseweave serve`; about one per CPU core."
+    )
     # HTTP limits and availability (docs/architecture.md, "api/"): bodies are counted as they arrive,
     # so an oversized one is refused before it is read whole; a request that finds every slot taken
     # waits briefly, then gets 503 with Retry-After instead of queueing behind a busy database.

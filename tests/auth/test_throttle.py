@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseweave.auth.throttle import Busy, HashSlots, LoginThrottle, Throttled, source_key
+from caseweave.config import Settings
 from tests.auth.helpers import Clock
 
 REAL_USER, REAL_ADDRESS = "analyst.home", "192.0.2.1"
@@ -154,3 +155,53 @@ def test_password_checks_beyond_the_slots_are_refused_after_the_wait() -> None:
             pass  # both slots were given back
 
     anyio.run(scenario)
+
+
+# --- several server processes (`http_workers`), each with its own counts ---------------------------
+
+
+def processes_throttles(clock: Clock, processes: int) -> list[LoginThrottle]:
+    shipped = Settings(http_workers=processes)
+    return [LoginThrottle.from_settings(shipped, clock) for _ in range(processes)]
+
+
+def allowed(throttles: list[LoginThrottle], landing: list[int], username: str, source: str) -> int:
+    """Guesses let through when the attacker's requests land on these processes, one after another."""
+    return sum(outcome(throttles[n % len(throttles)], username, source) is None for n in landing)
+
+
+@given(processes=st.integers(2, 5), landing=st.lists(st.integers(0, 4), min_size=1, max_size=80))
+@settings(max_examples=60, deadline=None)
+def test_processes_together_allow_no_more_free_failures_than_one_wherever_the_guesses_land(
+    processes: int, landing: list[int]
+) -> None:
+    shipped = Settings()
+    throttles = processes_throttles(Clock(), processes)
+    assert allowed(throttles, landing, REAL_USER, ATTACKERS[0]) <= shipped.lockout_after
+    # the address's budget over every username, likewise
+    sprayed = processes_throttles(Clock(), processes)
+    guesses = sum(
+        outcome(sprayed[n % processes], f"user{index}", ATTACKERS[1]) is None
+        for index, n in enumerate(landing * 3)
+    )
+    assert guesses <= shipped.login_address_failures
+
+
+@pytest.mark.parametrize("processes", [2, 3, 4])
+def test_processes_together_allow_no_more_guesses_an_hour_than_one_in_the_long_run(processes: int) -> None:
+    """An attacker who retries on every process as soon as each lets it, for twelve hours; counted over
+    the last eight, where every process waits its longest. At a window's two edges each process may
+    have a guess more: that is all the difference."""
+
+    def guesses_in_the_last_eight_hours(count: int) -> int:
+        clock = Clock()
+        throttles = processes_throttles(clock, count)
+        guesses = []
+        for _ in range(12 * 360):
+            guesses.append(sum(outcome(limits, REAL_USER, ATTACKERS[2]) is None for limits in throttles))
+            clock.advance(10)
+        return sum(guesses[-8 * 360 :])
+
+    one = guesses_in_the_last_eight_hours(1)
+    assert one == 8 * 3600 // Settings().lockout_max_seconds
+    assert guesses_in_the_last_eight_hours(processes) <= one + processes - 1

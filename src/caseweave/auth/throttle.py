@@ -7,7 +7,11 @@ whatever the username, so the throttle tells nobody which accounts exist.
 
 The state lives in this process's memory and is bounded: each table keeps at most `max_entries` keys
 and forgets the least recently failed first (to flush a pair an attacker must fail from thousands of
-addresses). Several server processes each keep their own counts.
+addresses). Several server processes (`http_workers`) each keep their own counts, so each gets a share
+of the limits: of the free failures and an address's failures, 1/n each (at least one); its waits are
+n times as long. Wherever an attacker's requests land, together the processes then allow no more free
+failures (while each limit is at least n) and, in the long run, no more guesses an hour than one
+process alone; the hash slots are shared out the same way. A user who mistypes may wait sooner.
 """
 
 from __future__ import annotations
@@ -56,6 +60,11 @@ class Busy(CaseweaveError):
     def __init__(self, retry_after: int = 1) -> None:
         super().__init__("too many logins at once; try again shortly")
         self.retry_after = retry_after
+
+
+def share(limit: int, processes: int) -> int:
+    """One process's part of a limit that `processes` processes enforce together."""
+    return max(1, limit // processes)
 
 
 def source_key(host: str | None) -> str:
@@ -113,12 +122,15 @@ class LoginThrottle:
         self._addresses: OrderedDict[bytes, _Bucket] = OrderedDict()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LoginThrottle:
+    def from_settings(cls, settings: Settings, clock: Callable[[], float] = time.monotonic) -> LoginThrottle:
+        """This process's share of the limits (see above)."""
+        processes = settings.http_workers
         return cls(
-            free_failures=settings.lockout_after,
-            base_seconds=settings.lockout_base_seconds,
-            max_seconds=settings.lockout_max_seconds,
-            address_failures=settings.login_address_failures,
+            clock=clock,
+            free_failures=share(settings.lockout_after, processes),
+            base_seconds=settings.lockout_base_seconds * processes,
+            max_seconds=settings.lockout_max_seconds * processes,
+            address_failures=share(settings.login_address_failures, processes),
             address_window=settings.login_address_window_seconds,
             max_entries=settings.login_throttle_entries,
         )
@@ -222,7 +234,8 @@ class HashSlots:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HashSlots:
-        return cls(settings.login_hash_slots or os.cpu_count() or 1, settings.login_hash_wait_seconds)
+        slots = settings.login_hash_slots or os.cpu_count() or 1
+        return cls(share(slots, settings.http_workers), settings.login_hash_wait_seconds)
 
     @asynccontextmanager
     async def hold(self) -> AsyncIterator[None]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,28 +23,39 @@ from caseweave.demo.stats import describe, write_demo_stats
 from caseweave.linkage.service import link_operation
 from caseweave.operations.service import agency_by_code
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 HostOption = Annotated[str, typer.Option("--host", help="address to listen on")]
 PortOption = Annotated[int, typer.Option("--port")]
 
 
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, max=64, help="server processes (default: the http_workers setting)"),
+]
+
+
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = None) -> None:
     """Serve the HTTP API (OpenAPI at /docs)."""
     import uvicorn  # here, like the app: only `serve` needs them
 
-    from caseweave.api.app import create_app
+    from caseweave.db.runtime import Database
 
+    if workers is not None:
+        # Read by every process's settings: the login throttle shares its limits among them.
+        os.environ["CASEWEAVE_HTTP_WORKERS"] = str(workers)
     settings = load_settings()
+    # Migrated once, here: processes starting together must not race to upgrade one database.
+    Database.open(settings).close()
     console.print(
-        f"serving caseweave on http://{host}:{port} (docs at /docs); database {settings.database_url}"
+        f"serving caseweave on http://{host}:{port} (docs at /docs) with {settings.http_workers} "
+        f"process(es); database {settings.database_url}"
     )
-    app = create_app(settings)
-    # The objects of start-up (modules, models, the app) live as long as the process: frozen out of
-    # garbage collection, a full collection no longer walks them all. Unfrozen, one took about 100 ms
-    # in the middle of a request, the requests' 99th percentile at 40 reads/s (docs/benchmarks.md).
-    gc.collect()
-    gc.freeze()
     uvicorn.run(
-        app,
+        f"{__name__}:{worker_app.__name__}",
+        factory=True,
+        workers=settings.http_workers,
         host=host,
         port=port,
         log_level="info",
@@ -56,6 +68,19 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
             256, 4 * (settings.http_max_concurrent_requests + settings.http_max_queued_requests)
         ),
     )
+
+
+def worker_app() -> FastAPI:
+    """The app of one server process, built from the environment's settings."""
+    from caseweave.api.app import create_app
+
+    app = create_app(load_settings())
+    # The objects of start-up (modules, models, the app) live as long as the process: frozen out of
+    # garbage collection, a full collection no longer walks them all. Unfrozen, one took about 100 ms
+    # in the middle of a request, the requests' 99th percentile at 40 reads/s (docs/benchmarks.md).
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def demo(
