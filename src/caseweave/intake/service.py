@@ -24,7 +24,7 @@ from caseweave.audit import service as audit
 from caseweave.db.base import utcnow
 from caseweave.db.gc_pause import fewer_collections
 from caseweave.errors import Forbidden, Invalid, NotFound
-from caseweave.intake import quarantine
+from caseweave.intake import quarantine, text_check
 from caseweave.intake.base import FileRejected
 from caseweave.intake.batch import ItemStore
 from caseweave.intake.models import (
@@ -122,8 +122,8 @@ def import_referral(
 ) -> ImportOutcome:
     with fewer_collections():  # a million-line file makes millions of short-lived rows
         return _import(
-            session, actor, operation_id, stream, file_name, agency, fmt, label, partial, released_to,
-            progress, amends,
+            session, actor, operation_id, stream, text_check.readable(file_name), agency, fmt, label,
+            partial, released_to, progress, amends,
         )  # fmt: skip
 
 
@@ -179,7 +179,7 @@ def _import(
         return outcome
     importer = choose_importer(fmt, stream.read(SNIFF_BYTES), file_name)
     store_raw(session, stream, sha256, size)  # before parsing: both read the stream from its start
-    items = importer.parse(_Counting(stream, progress), file_name)  # type: ignore[arg-type]
+    items = text_check.checked(importer.parse(_Counting(stream, progress), file_name), file_name)  # type: ignore[arg-type]
     header = next(items, None)
     if not isinstance(header, ReferralHeader):
         raise FileRejected(Location(file_name), "the file holds no referral")

@@ -170,7 +170,8 @@ class ChatExportImporter(Importer):
 
     def sniff(self, head: bytes, filename: str) -> bool:
         first = _first_object(head)
-        return first is not None and first.get("type") in LINE_TYPES and "account_id" not in first
+        # str(): a "type" that is a list or an object is no line type (and cannot be looked up in a set)
+        return first is not None and str(first.get("type")) in LINE_TYPES and "account_id" not in first
 
     def parse(self, stream: BinaryIO, filename: str) -> Iterator[ParsedItem]:
         state = _State(filename)

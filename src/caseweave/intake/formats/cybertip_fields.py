@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from caseweave.bounds import ascii_int
 from caseweave.intake.formats_common import BadValue, parse_time
 from caseweave.intake.records import Location, MediaHash, ParsedItem, PersonRecord, RecordError, Sighting
 
@@ -104,10 +105,12 @@ def _event_items(
         yield RecordError(ctx.loc(f"{path}/dateTime"), "dateTime", str(exc), raw=str(raw_time)[:200])
         return
     if kind == "ip" and raw_port is not None:
-        if not raw_port.isdigit() or int(raw_port) > 65535:
-            yield RecordError(ctx.loc(f"{path}/port"), "port", f"{raw_port!r} is not a port number (0-65535)")
+        port = ascii_int(raw_port, 65535)
+        if port is None:
+            yield RecordError(
+                ctx.loc(f"{path}/port"), "port", f"{raw_port[:20]!r} is not a port number (0-65535)"
+            )
             return
-        port = int(raw_port)
     event = text(elem, "eventName") or (text(elem, "idType") if kind == "device" else None)
     proxy = (text(elem, "possibleProxy") or "").lower() in ("true", "1")
     yield Sighting(

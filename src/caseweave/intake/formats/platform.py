@@ -292,7 +292,7 @@ class PlatformReturnImporter(Importer):
         first = next((line.strip() for line in text.splitlines() if line.strip()), "")
         if first.startswith("{"):
             value, problem = load_json_line(first)
-            if problem is not None or not isinstance(value, dict) or value.get("type") in CHAT_TYPES:
+            if problem is not None or not isinstance(value, dict) or str(value.get("type")) in CHAT_TYPES:
                 return False
             return any(canonical_column(str(key)) == "account_id" for key in value)
         try:
