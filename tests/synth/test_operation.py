@@ -14,8 +14,10 @@ import stix2
 from pymisp import MISPEvent
 
 from caseweave.synth import SynthSummary, write_operation
+from caseweave.synth.identifiers import COUNTRIES
 from caseweave.synth.platforms import CSV_HEADER
 from caseweave.synth.stix import TLP_MARKINGS
+from tests.support.cli import run
 from tests.synth.helpers import read
 
 FORMATS = {"chat", "cybertip", "platform_csv", "platform_jsonl", "misp", "stix"}
@@ -155,3 +157,16 @@ def test_start_parameter_moves_the_window(tmp_path: Path) -> None:
     write_operation(tmp_path, subjects=40, countries=5, seed=2, start=date(2024, 6, 1))
     truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
     assert truth["window"]["to"] == "2024-06-01T00:00:00Z"
+
+
+def test_the_cli_writes_an_operation_for_any_country_count_it_allows(tmp_path: Path) -> None:
+    for countries in (1, 3, len(COUNTRIES)):
+        done = run("sqlite://", "synth", "operation", "--out", str(tmp_path / str(countries)),
+                   "--countries", str(countries), "--subjects", str(max(countries, 12)))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert f"in {countries} countries" in done.stdout
+    for args, named in ((("--countries", str(len(COUNTRIES) + 1)), "--countries"),
+                        (("--countries", "5", "--subjects", "3"), "--subjects")):  # fmt: skip
+        refused = run("sqlite://", "synth", "operation", "--out", str(tmp_path / "no"), *args)
+        assert refused.returncode == 2 and named in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr

@@ -204,8 +204,8 @@ def _one_account_per_handle(rng: random.Random, subjects: list[Subject]) -> None
 
 
 def build_population(rng: random.Random, count: int, n_countries: int, window: Window) -> Population:
-    if not 5 <= n_countries <= len(ids.COUNTRIES):
-        raise ValueError(f"countries must be between 5 and {len(ids.COUNTRIES)}")
+    if not 1 <= n_countries <= len(ids.COUNTRIES):
+        raise ValueError(f"countries must be between 1 and {len(ids.COUNTRIES)}")
     if count < n_countries:
         raise ValueError("need at least one subject per country")
     countries = ids.COUNTRIES[:n_countries]
