@@ -77,7 +77,7 @@ def test_person_attributes_with_clashing_values_are_separate_persons() -> None:
 
 def test_person_object_fields() -> None:
     (person,) = of(parse(misp_examples.objects_event()), PersonRecord)
-    assert (person.given_name, person.family_name, person.country) == ("Casey", "Examplesson", "Utopia")
+    assert (person.given_name, person.family_name, person.country) == ("Casey", "Examplesson", "Ireland")
     assert person.date_of_birth is not None and person.date_of_birth.isoformat() == "1994-07-12"
 
 

@@ -114,7 +114,7 @@ def test_tlp_from_a_marking_defined_in_the_bundle() -> None:
 
 def test_individual_identity_is_a_person() -> None:
     (person,) = of(parse(ex.report_bundle()), PersonRecord)
-    assert (person.ref, person.full_name, person.country) == (PERSON, "Morgan Sample", "Freedonia")
+    assert (person.ref, person.full_name, person.country) == (PERSON, "Morgan Sample", "New Zealand")
     assert person.date_of_birth is not None and person.date_of_birth.isoformat() == "1991-02-03"
     assert of(parse(ex.grouping_bundle()), PersonRecord)[0].role == "suspect"
 

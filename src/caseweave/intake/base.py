@@ -31,6 +31,9 @@ class Example:
     media_hashes: int = 0
     error_fields: tuple[str, ...] = ()  # the `field` of each RecordError, in order
     rejected: bool = False  # the whole file must be refused with FileRejected
+    # Records the parser reads but the import then quarantines (a selector that does not normalise):
+    # importing the example without --partial must then be refused, with --partial keep the rest.
+    quarantined: int = 0
     selector_types: tuple[str, ...] = field(default_factory=tuple)  # sorted set of types seen, if given
 
 

@@ -216,7 +216,14 @@ class ChatExportImporter(Importer):
     def examples(cls) -> list[Example]:
         return [
             Example("sessions", _OK, persons=2, sightings=8, selector_types=("ip", "username")),
-            Example("no-server-line", _NO_SERVER, persons=1, sightings=3, selector_types=("ip", "username")),
+            Example(
+                "no-server-line",
+                _NO_SERVER,
+                persons=1,
+                sightings=3,
+                selector_types=("ip", "username"),
+                quarantined=2,  # its usernames name no platform: no server line says which
+            ),
             Example("memberships-only", _MEMBERSHIPS, persons=2, sightings=4, selector_types=("username",)),
             Example(
                 "bad-sessions",
@@ -231,6 +238,7 @@ class ChatExportImporter(Importer):
                 persons=1,
                 sightings=1,
                 error_fields=("joined_at",),
+                quarantined=1,  # the nick: no server line names the platform
             ),
             Example("utf16", '{"type": "session"}\n'.encode("utf-16"), rejected=True),
             Example("utf16-be", b"\xfe\xff\x00{\x00}", rejected=True),
@@ -240,6 +248,7 @@ class ChatExportImporter(Importer):
                 persons=1,
                 sightings=2,
                 error_fields=("line",),
+                quarantined=1,  # the nick: no server line names the platform
             ),
             Example("empty", b""),
         ]

@@ -17,7 +17,7 @@ def _report(body: str, when: str = "2026-02-14T09:30:00Z", report_id: str = "CT-
 _SUSPECT = """  <personOrUserReported>
     <personOrUserReportedPerson>
       <firstName>Jordan</firstName><lastName>Example</lastName>
-      <phone countryCallingCode="44">7700900456</phone>
+      <phone countryCallingCode="44">7400123457</phone>
       <email>jordan.example@example.com</email>
       <email>j.e.backup@example.net</email>
       <address><address>1 Sample Street</address><city>Testville</city><zipCode>ZZ1 1ZZ</zipCode>
@@ -138,6 +138,7 @@ def examples() -> list[Example]:
             _report(_TWO_SERVICES),
             persons=3,
             sightings=3,
+            quarantined=1,  # the victim's username: the report names two services and no default
         ),
         Example(
             "no-incident-summary",
@@ -145,6 +146,7 @@ def examples() -> list[Example]:
             persons=1,
             sightings=1,
             error_fields=("incidentSummary",),
+            quarantined=1,  # the screen name: the report names no service
         ),
         Example("entity-bomb", ENTITY_BOMB, rejected=True),
         Example("external-entity", EXTERNAL_ENTITY, rejected=True),

@@ -353,6 +353,7 @@ class PlatformReturnImporter(Importer):
                 persons=1,
                 sightings=1,
                 error_fields=("json", "line", "logins[1].time", "account_id"),
+                quarantined=1,  # the username: the line names no platform
             ),
             Example(
                 "csv-no-account-column", b"platform,username,email\nexample,a,a@example.com\n", rejected=True
@@ -367,11 +368,11 @@ _EMAIL_IP = ("email", "ip")
 _CSV_OK = (
     b"platform,account_id,username,display_name,email,phone,registration_ip,registration_time,"
     b"login_ip,login_port,login_time\n"
-    b"PixelPost,1001,river_fox,Robin Example,robin@example.com,+44 7700 900123,192.0.2.10,"
+    b"PixelPost,1001,river_fox,Robin Example,robin@example.com,+44 7400 123456,192.0.2.10,"
     b"2025-01-05T10:00:00Z,,,\n"
-    b"PixelPost,1001,river_fox,Robin Example,robin@example.com,+44 7700 900123,192.0.2.10,"
+    b"PixelPost,1001,river_fox,Robin Example,robin@example.com,+44 7400 123456,192.0.2.10,"
     b"2025-01-05T10:00:00Z,198.51.100.7,51234,2025-02-01T08:30:00Z\n"
-    b"PixelPost,1001,river_fox,Robin Example,robin@example.com,+44 7700 900123,192.0.2.10,"
+    b"PixelPost,1001,river_fox,Robin Example,robin@example.com,+44 7400 123456,192.0.2.10,"
     b"2025-01-05T10:00:00Z,198.51.100.8,40000,2025-02-02T09:00:00Z\n"
     b"PixelPost,2002,quiet_owl,,owl@example.org,,,,2001:db8::5,,2025-02-03T11:00:00Z\n"
 )

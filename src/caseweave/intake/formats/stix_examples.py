@@ -67,7 +67,7 @@ def report_bundle() -> dict[str, Any]:
             name="Morgan Sample",
             identity_class="individual",
             x_date_of_birth="1991-02-03",
-            x_country="Freedonia",
+            x_country="New Zealand",
         ),
         sco("email-addr", 1, value="morgan.s@example.org", belongs_to_ref=person),
         sco(
@@ -75,7 +75,7 @@ def report_bundle() -> dict[str, Any]:
             1,
             account_login="morgan_s",
             account_type="chat.example.com",
-            x_phone="+44 7700 900456",
+            x_phone="+44 7400 123458",
             belongs_to_ref=person,
         ),
         sco("ipv4-addr", 1, value="198.51.100.44"),
