@@ -8,7 +8,7 @@ from caseweave.errors import Invalid
 from caseweave.intake.base import FileRejected, Importer
 from caseweave.intake.formats.chat import ChatExportImporter
 from caseweave.intake.formats.cybertip import CyberTipImporter
-from caseweave.intake.formats.lines import UTF16_BOMS
+from caseweave.intake.formats.lines import UTF16_BOMS, load_json_line
 from caseweave.intake.formats.misp import MispImporter
 from caseweave.intake.formats.platform import PlatformReturnImporter
 from caseweave.intake.formats.stix import StixImporter
@@ -48,8 +48,19 @@ def choose_importer(fmt: str, head: bytes, file_name: str) -> Importer:
         if head.startswith(UTF16_BOMS):  # say why no sniffer knew it, rather than "not a format"
             raise FileRejected(Location(file_name, line=1), "UTF-16 text: save it as UTF-8", field="encoding")
         raise Invalid(
-            f"{file_name}: not a format caseweave reads",
+            f"{file_name}: not a format caseweave reads{_what_json(head)}",
             field="format",
             hint=f"formats: {', '.join(IMPORTERS)}; name one with --format if detection fails",
         )
     return preferred[0]
+
+
+def _what_json(head: bytes) -> str:
+    """What a JSON object no importer knew holds, to say why (a MISP sighting, an empty object)."""
+    value, problem = load_json_line(head.decode("utf-8-sig", errors="replace"))
+    if problem is not None or not isinstance(value, dict):
+        return ""
+    if not value:
+        return ": an empty JSON object, no MISP event and no STIX bundle"
+    keys = ", ".join(sorted(str(key) for key in value)[:12])
+    return f": a JSON object that is neither a MISP event nor a STIX 2.1 bundle or object (keys: {keys})"

@@ -79,10 +79,9 @@ class EventReader:
 
     def _header(self) -> tuple[ReferralHeader, list[RecordError]]:
         errors: list[RecordError] = []
-        uuid = text_of(self.event, "uuid")
-        if uuid is None:
-            uuid = hashlib.sha256(self.content).hexdigest()
-            errors.append(self._error(self.base, "uuid", "event has no uuid; the file's sha256 is its id"))
+        # An event saved before MISP gave it a uuid (PyMISP writes such files) is still an event: the
+        # file's sha256 is a stable id, and the same file imported twice is found by it.
+        uuid = text_of(self.event, "uuid") or hashlib.sha256(self.content).hexdigest()
         reported: datetime | None = None
         for key in ("date", "timestamp"):
             value = self.event.get(key)

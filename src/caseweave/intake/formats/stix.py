@@ -13,10 +13,15 @@ from caseweave.intake.formats_common import MAX_BYTES, load_json, read_capped
 from caseweave.intake.records import Location, ParsedItem
 
 _BUNDLE = re.compile(rb'"type"\s*:\s*"bundle"')
+# One STIX object on its own, outside a bundle (OASIS's examples are written so).
+_OBJECT = (re.compile(rb'"spec_version"\s*:\s*"2\.1"'), re.compile(rb'"id"\s*:\s*"[a-z0-9-]+--'))
 
 
 def check_bundle(document: Any, filename: str) -> dict[str, Any]:
-    """The bundle object, or FileRejected when the document is not a STIX 2.1 bundle."""
+    """The bundle object, or FileRejected when the document is not a STIX 2.1 bundle. A single
+    STIX 2.1 object is read as a bundle of that one object."""
+    if _is_single_object(document):
+        return {"type": "bundle", "objects": [document]}
     if not isinstance(document, dict) or document.get("type") != "bundle":
         raise FileRejected(Location(filename, path="$"), 'not a STIX bundle (no "type": "bundle")')
     if document.get("spec_version") == "2.0":
@@ -36,7 +41,7 @@ class StixImporter(Importer):
     max_bytes: ClassVar[int] = MAX_BYTES
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        return _BUNDLE.search(head) is not None
+        return _BUNDLE.search(head) is not None or all(pattern.search(head) for pattern in _OBJECT)
 
     def parse(self, stream: BinaryIO, filename: str) -> Iterator[ParsedItem]:
         content = read_capped(stream, filename, self.max_bytes)
@@ -46,3 +51,14 @@ class StixImporter(Importer):
     @classmethod
     def examples(cls) -> list[Example]:
         return stix_examples.examples()
+
+
+def _is_single_object(document: Any) -> bool:
+    return (
+        isinstance(document, dict)
+        and document.get("spec_version") == "2.1"
+        and isinstance(document.get("type"), str)
+        and document["type"] != "bundle"
+        and isinstance(document.get("id"), str)
+        and document["id"].startswith(f"{document['type']}--")
+    )
