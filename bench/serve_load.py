@@ -4,7 +4,8 @@
     .venv/bin/python bench/serve_load.py --engine sqlite --seconds 5      # a quick look
 
 Per engine: a fresh database with the demo roster and a small synthetic operation (imported and
-linked), served by `caseweave serve` in its own process with the shipped settings. PostgreSQL is a
+linked), served by `caseweave serve --workers N` (by default one process per CPU, as
+docs/architecture.md advises; `--workers 1` for one) with the shipped settings otherwise. PostgreSQL is a
 throwaway 15 cluster (tests/support/postgres.py: fsync off). The load comes from this process
 (asyncio + httpx), open loop: each request starts on its schedule whether or not earlier ones have
 answered, so a slow server cannot slow the load down; a request's latency is counted from its
@@ -12,7 +13,7 @@ scheduled start. Phases:
 
 1. reads: GET /subjects/{id} of random subjects, at --steady-rate (50/s, below this machine's
    ceiling) and at --rate (200/s, the goal), each for --seconds; and the same schedules against a
-   bare uvicorn + FastAPI sync route (`{"hello": "world"}`) in its own process: the floor of serving
+   bare uvicorn + FastAPI sync route (`{"hello": "world"}`), as many processes: the floor of serving
    HTTP in Python on this machine with this load generator. Above the ceiling, what is not served
    must be a quick 503, never a 500 or a time-out; 10 s at the steady rate right after must be
    clean again (the server recovers by itself).
@@ -22,9 +23,11 @@ scheduled start. Phases:
    asked every 100 ms;
    the user goes on for 10 s after the attack stops. Goal: 0 failures for the user and /health.
    The same user's work without the attack, first, is the control.
-3. SIGTERM while the user works: how long the server takes to exit.
+3. soak: the user's work at 50 requests/s for --soak seconds (300), the RSS sampled ten times: flat
+   once warm, or it leaks.
+4. SIGTERM while the user works: how long the server takes to exit.
 
-The server's RSS is read from /proc before and after each phase.
+The server's RSS (all its processes together) is read from /proc before and after each phase.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ USER = "analyst.gb"  # reads subjects in phase 1 and 2
 WORKER = "analyst.ca-hotline"  # works through the attack
 VICTIM = "investigator.de"  # whose password the attackers guess
 TIMEOUT = 10.0  # seconds a request may take before it counts as timed out
+SOAK_RATE = 50  # requests a second of the memory soak: work the server keeps up with
 ATTACK_RATE = 50  # wrong-password logins a second from the 20 workers together, as in issue 17
 
 
@@ -79,9 +83,8 @@ class Server:
     log: Path
 
     def rss_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
-        return int(line.split()[1]) / 1024
+        """Resident memory of the server and its worker processes."""
+        return sum(_rss_kib(pid) for pid in _process_tree(self.process.pid)) / 1024
 
     def stop(self) -> float:
         """SIGTERM; seconds until the process exited (killed after 60 s)."""
@@ -93,6 +96,19 @@ class Server:
             self.process.kill()
             self.process.wait()
         return time.perf_counter() - started
+
+
+def _process_tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid] + [grandchild for child in children for grandchild in _process_tree(int(child))]
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:  # exited since it was listed
+        return 0
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
 
 
 def start(command: list[str], env: dict[str, str], port: int, log: Path) -> Server:
@@ -111,22 +127,27 @@ def start(command: list[str], env: dict[str, str], port: int, log: Path) -> Serv
     raise RuntimeError(f"server did not answer within 120 s: {log.read_text()[-2000:]}")
 
 
-def serve_caseweave(database_url: str, folder: Path) -> Server:
+def serve_caseweave(database_url: str, folder: Path, workers: int) -> Server:
     port = free_port()
-    command = [str(ROOT / ".venv/bin/caseweave"), "serve", "--port", str(port)]
+    command = [str(ROOT / ".venv/bin/caseweave"), "serve", "--port", str(port), "--workers", str(workers)]
     env = {"CASEWEAVE_DATABASE_URL": database_url, "CASEWEAVE_AUTO_UPGRADE": "false"}
     return start(command, env, port, folder / f"serve-{port}.log")
 
 
-def serve_hello(folder: Path) -> Server:
+def serve_hello(folder: Path, workers: int) -> Server:
     port = free_port()
-    command = [sys.executable, __file__, "--hello-server", str(port)]
+    command = [sys.executable, __file__, "--hello-server", str(port), "--workers", str(workers)]
     return start(command, {}, port, folder / f"hello-{port}.log")
 
 
-def run_hello_server(port: int) -> None:
-    """The raw baseline: uvicorn and FastAPI with one sync route (run on the thread pool, as ours)."""
+def run_hello_server(port: int, workers: int) -> None:
     import uvicorn
+
+    uvicorn.run("bench.serve_load:hello_app", factory=True, workers=workers, port=port, log_level="warning")
+
+
+def hello_app() -> object:
+    """The raw baseline: uvicorn and FastAPI with one sync route (run on the thread pool, as ours)."""
     from fastapi import FastAPI
 
     app = FastAPI()
@@ -139,7 +160,7 @@ def run_hello_server(port: int) -> None:
     def hello(item: int) -> dict[str, object]:
         return {"hello": "world", "item": item}
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return app
 
 
 # --- the data ------------------------------------------------------------------------------------
@@ -399,8 +420,8 @@ def bench_engine(engine: str, args: argparse.Namespace) -> None:
         started = time.perf_counter()
         passwords = seed(url, folder, args.subjects)
         print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
-        server = serve_caseweave(url, folder)
-        hello = serve_hello(folder)
+        server = serve_caseweave(url, folder, args.workers)
+        hello = serve_hello(folder, args.workers)
         try:
             with httpx.Client(base_url=server.url, timeout=TIMEOUT) as client:
                 reader = login(client, USER, passwords[USER])
@@ -434,6 +455,8 @@ def bench_engine(engine: str, args: argparse.Namespace) -> None:
                 attack_at(server, args, work, rate)
                 rss.append(server.rss_mb())
             print(f"server RSS (MB) at start, after steady reads, after 200/s, after each attack: {rss}")
+            if args.soak:
+                soak(server, worker_requests(worker_ids, worker, operation_id, 6), args.soak)
             exited = sigterm_under_load(server, worker_requests(worker_ids, worker, operation_id, 5))
             print(f"SIGTERM while {WORKER} works at 100/s: exited in {exited:.1f} s", flush=True)
         finally:
@@ -456,6 +479,27 @@ def attack_at(server: Server, args: argparse.Namespace, work: Callable[[int], Re
     )
     print(f"  {WORKER} at {rate:.0f}/s through it and 10 s after: {worked.describe()}")
     print(f"  /health every 100 ms: {health.describe()}", flush=True)
+
+
+def soak(server: Server, work: Callable[[int], Request], seconds: float) -> None:
+    """The user's work at the steady rate for `seconds`, the server's RSS every tenth of it: memory
+    that grows with the requests served would show as a line that keeps rising."""
+
+    async def work_and_watch() -> tuple[Tally, list[float]]:
+        tally, client, samples = Tally(), Client(server.url), [server.rss_mb()]
+        load = asyncio.create_task(open_loop(client, SOAK_RATE, seconds, work, tally))
+        try:
+            while not load.done():
+                await asyncio.wait({load}, timeout=seconds / 10)
+                samples.append(server.rss_mb())
+        finally:
+            await load
+            await client.close()
+        return tally, samples
+
+    tally, samples = asyncio.run(work_and_watch())
+    print(f"soak: {WORKER} at {SOAK_RATE}/s for {seconds:.0f} s: {tally.describe()}")
+    print(f"  server RSS (MB) every {seconds / 10:.0f} s: {[round(mb) for mb in samples]}", flush=True)
 
 
 def sigterm_under_load(server: Server, work: Callable[[int], Request]) -> float:
@@ -488,12 +532,19 @@ def main() -> None:
         default=[100.0],
         help="requests a second of the user working through the login attack, e.g. 100,40",
     )
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="server processes (default: one per CPU)"
+    )
+    parser.add_argument(
+        "--soak", type=float, default=300.0, help="seconds of steady work watching RSS (0: skip)"
+    )
     parser.add_argument("--hello-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.hello_server:
-        run_hello_server(args.hello_server)
+        run_hello_server(args.hello_server, args.workers)
         return
-    print(f"# serve_load {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs", flush=True)
+    started = time.strftime("%Y-%m-%d %H:%M")
+    print(f"# serve_load {started}, {os.cpu_count()} CPUs, {args.workers} server processes", flush=True)
     for engine in ("sqlite", "postgresql") if args.engine == "both" else (args.engine,):
         bench_engine(engine, args)
 
