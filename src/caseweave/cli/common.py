@@ -44,14 +44,24 @@ def unit_of_work(
     `user` is the command's --user; `as_user` refuses the operator where a command shows or records
     what one user may (the operator reads no case data as if it were someone).
     """
-    with open_database() as db, db.transaction() as session:
+    with open_database() as db, transaction_on(db, user, as_user=as_user) as (session, actor):
+        yield session, actor, db
+
+
+@contextmanager
+def transaction_on(
+    db: Database, user: str | None, *, as_user: bool = False
+) -> Iterator[tuple[Session, Actor]]:
+    """One transaction on an open database, with who acts resolved in it (see unit_of_work): a command
+    that works through many files opens the database once and gives each its own transaction."""
+    with db.transaction() as session:
         actor = resolve(session, db.settings.database_url, user).actor
         if as_user and actor.user is None:
             raise Invalid(
                 "this command acts as a user and shows or records what that user may",
                 hint="log in (`caseweave login NAME`) and run it as that user (--user NAME), not --operator",
             )
-        yield session, actor, db
+        yield session, actor
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from caseweave.cli.common import UserOption, console, err_console, table, unit_of_work
+from caseweave.cli.import_many import ImportOptions, files_to_import, import_many
 from caseweave.cli.linkage import print_summary
 from caseweave.cli.quarantine import quarantine_app
 from caseweave.errors import Invalid
@@ -24,7 +25,9 @@ referral_app.add_typer(quarantine_app, name="quarantine")
 
 
 def import_file(
-    path: Annotated[Path, typer.Argument(help="the file an agency sent")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="the files an agency sent, or folders of them (read recursively)")
+    ],
     operation: Annotated[str, typer.Option("--operation", help="operation id or name")],
     agency: Annotated[
         str | None, typer.Option("--agency", help="sending agency code (a user sends for their own)")
@@ -49,11 +52,19 @@ def import_file(
         int | None, typer.Option("--amends", help="referral whose quarantined records this file fixes")
     ] = None,
 ) -> None:
-    """Import one file as one referral. The same file twice adds nothing.
+    """Import each file as one referral. The same file twice adds nothing.
 
-    A user sends for their own agency; the local operator (--operator) names it with --agency."""
-    if not path.is_file():
-        raise Invalid(f"{path}: no such file", field="path")
+    Many files and folders go in one run: each file in its own transaction, a refused file does not
+    stop the rest, and every file's outcome is listed at the end (exit 1 if any was refused). A user
+    sends for their own agency; the local operator (--operator) names it with --agency."""
+    files = files_to_import(paths)
+    if len(paths) > 1 or paths[0].is_dir():
+        if amends is not None:
+            raise Invalid("--amends names the one file that fixes a referral", field="amends")
+        options = ImportOptions(agency, fmt, label, partial, release or ())
+        import_many(files, operation, user, options)
+        return
+    path = files[0]
     with unit_of_work(user) as (session, actor, db), path.open("rb") as stream:
         op = operation_by_ref(session, actor, operation)
         columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
