@@ -141,6 +141,17 @@ def test_judgements_stick_and_the_export_scores_against_truth(
     )
     scored = ok(database_url, "eval", "linkage", "--operation", "1", "--truth", str(truth))
     assert _scores(scored) == {"pairwise": (1.0, 1.0, 1.0), "cluster": (1.0, 1.0, 1.0)}, scored
+    # The same truth as a CSV, with the file column and without it (refs alone)
+    for columns in (("file", "record_ref", "entity_id"), ("record_ref", "entity_id")):
+        as_csv = tmp_path / f"truth-{len(columns)}.csv"
+        with as_csv.open("w", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(columns)
+            for name, ref in account.items():
+                cells = {"file": by_ref[ref]["file"], "record_ref": ref, "entity_id": people[name]}
+                out.writerow([cells[column] for column in columns])
+        from_csv = ok(database_url, "eval", "linkage", "--operation", "1", "--truth", str(as_csv))
+        assert _scores(from_csv) == _scores(scored), from_csv
 
     with db.transaction() as session:
         ids = {
@@ -164,6 +175,9 @@ def test_judgements_stick_and_the_export_scores_against_truth(
     rescored = ok(database_url, "eval", "linkage", "--operation", "1", "--truth", str(truth))
     pairwise_recall, cluster_recall = _scores(rescored)["pairwise"][1], _scores(rescored)["cluster"][1]
     assert (pairwise_recall, cluster_recall) == (0.0, 0.5), rescored  # T2 alone is still right
-    assert "not a caseweave truth file" in fails(
+    assert "line 1: a truth CSV needs the columns record_ref and entity_id" in fails(
         database_url, "eval", "linkage", "--operation", "1", "--truth", str(tmp_path / "lead.csv")
+    )
+    assert "not a caseweave truth file" in fails(
+        database_url, "eval", "linkage", "--operation", "1", "--truth", str(tmp_path / "lead.json")
     )

@@ -14,7 +14,7 @@ from caseweave.attribution.explain import explain_lines
 from caseweave.cli.common import UserOption, console, table, unit_of_work
 from caseweave.errors import Invalid
 from caseweave.linkage import alert_workflow, export, judgements
-from caseweave.linkage.evaluation import load_truth, score
+from caseweave.linkage.evaluation import ANY_FILE, by_ref_alone, load_truth, score
 from caseweave.linkage.explain import explain_link, subject_view
 from caseweave.linkage.service import RunSummary, link_operation, run_linkage
 from caseweave.operations.service import operation_by_ref
@@ -210,13 +210,24 @@ def alert_resolve(
 @eval_app.command("linkage")
 def eval_linkage(
     operation: Annotated[str, typer.Option("--operation")],
-    truth: Annotated[Path, typer.Option("--truth", help="truth.json of `caseweave synth operation`")],
+    truth: Annotated[
+        Path,
+        typer.Option(
+            "--truth", help="truth.json of `caseweave synth operation`, or a CSV: record_ref,entity_id[,file]"
+        ),
+    ],
     user: UserOption = None,
 ) -> None:
     """Pairwise and cluster precision, recall and F1 of the operation's subjects against truth."""
     expected = load_truth(truth)
     with unit_of_work(user) as (session, actor, _db):
         predicted = export.predicted_subjects(session, actor, operation_by_ref(session, actor, operation).id)
+    if expected and all(file == ANY_FILE for file, _ in expected):
+        predicted, ambiguous = by_ref_alone(predicted)
+        if ambiguous:
+            console.print(
+                f"{ambiguous} record ref(s) appear in several files: add a file column to score them"
+            )
     scores = score(predicted, expected)
     console.print(
         f"{scores.records} person records scored ({len(expected)} in truth, {len(predicted)} linked)"

@@ -8,6 +8,7 @@ from listing pairs, so a million records score in a second.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping
@@ -100,7 +101,11 @@ def score(predicted: Mapping[K, Hashable], truth: Mapping[K, Hashable]) -> Score
 
 
 def load_truth(path: Path) -> dict[RecordKey, str]:
-    """(file, ref) → true subject, for person-level records listed for exactly one subject."""
+    """(file, ref) → true subject, for person-level records listed for exactly one subject: from a
+    `truth.json`, or from a CSV with columns `record_ref,entity_id` and optionally `file` (without it
+    the file is ANY_FILE, and records are matched by their ref alone: see `by_ref_alone`)."""
+    if path.suffix.lower() == ".csv":
+        return _load_truth_csv(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         records = document["records"]
@@ -113,3 +118,41 @@ def load_truth(path: Path) -> dict[RecordKey, str]:
         if record["kind"] in PERSON_KINDS and record.get("subject"):
             owners[(str(record["file"]), str(record["ref"]))].add(str(record["subject"]))
     return {key: next(iter(subjects)) for key, subjects in owners.items() if len(subjects) == 1}
+
+
+ANY_FILE = ""  # a truth CSV without a file column names records by their ref alone
+
+
+def _load_truth_csv(path: Path) -> dict[RecordKey, str]:
+    owners: dict[RecordKey, set[str]] = defaultdict(set)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = csv.DictReader(handle)
+            missing = {"record_ref", "entity_id"} - set(rows.fieldnames or ())
+            if missing:
+                raise Invalid(
+                    f"{path}: line 1: a truth CSV needs the columns record_ref and entity_id "
+                    f"(missing: {', '.join(sorted(missing))}; optional: file)",
+                    field="truth",
+                )
+            for row in rows:
+                ref, entity = (row.get("record_ref") or "").strip(), (row.get("entity_id") or "").strip()
+                if not ref or not entity:
+                    raise Invalid(
+                        f"{path}: line {rows.line_num}: record_ref and entity_id must both be given",
+                        field="record_ref" if not ref else "entity_id",
+                    )
+                owners[((row.get("file") or ANY_FILE).strip(), ref)].add(entity)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise Invalid(f"{path}: not a readable truth CSV ({error})", field="truth") from None
+    return {key: next(iter(entities)) for key, entities in owners.items() if len(entities) == 1}
+
+
+def by_ref_alone(predicted: Mapping[RecordKey, str]) -> tuple[dict[RecordKey, str], int]:
+    """`predicted` keyed (ANY_FILE, ref), for a truth that names records by ref alone; a ref two files
+    share is ambiguous and left out. Returns it and how many refs were left out."""
+    files: dict[str, set[str]] = defaultdict(set)
+    for file, ref in predicted:
+        files[ref].add(file)
+    kept = {(ANY_FILE, ref): subject for (file, ref), subject in predicted.items() if len(files[ref]) == 1}
+    return kept, sum(1 for names in files.values() if len(names) > 1)
