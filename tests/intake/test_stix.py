@@ -276,3 +276,44 @@ def test_bundle_built_with_the_stix2_library() -> None:
     assert header(items).tlp == "tlp:red"
     (found,) = of(items, Sighting)
     assert (found.selector_type, found.platform, found.person_ref) == ("username", "examplechat", person.id)
+
+
+# -- what an identity's contact information and an account's traffic say --------------------------
+
+
+def test_phones_and_emails_in_an_identitys_contact_information_are_its_own() -> None:
+    person = individual(
+        1,
+        "Sam Sample",
+        contact_information="phone: +44 7400 123456; e-mail sam@example.org (born 1990-01-02)",
+    )
+    found = [s for s in sightings(parse(ex.bundle(1, person))).values()]
+    assert sorted((s.selector_type, s.raw_value, s.person_ref) for s in found) == [
+        ("email", "sam@example.org", PERSON),
+        ("phone", "+44 7400 123456", PERSON),
+    ]
+
+
+def test_an_address_an_accounts_traffic_came_from_is_the_account_holders() -> None:
+    person = individual(1, "Sam Sample")
+    account = ex.sco("user-account", 2, account_login="sam_s", account_type="chirp", belongs_to_ref=PERSON)
+    other = ex.sco("user-account", 3, account_login="someone_else", account_type="chirp")
+    address, shared = ex.sco("ipv4-addr", 4, value="81.2.69.160"), ex.sco("ipv4-addr", 5, value="81.2.69.161")
+    login = ex.sco("network-traffic", 6, src_ref=address["id"], protocols=["tcp"])
+    seen_by_both = ex.sco("network-traffic", 7, src_ref=shared["id"], protocols=["tcp"])
+
+    def observed(n: int, *refs: str) -> dict[str, Any]:
+        return ex.sdo(
+            "observed-data", n, first_observed="2026-03-01T10:00:00Z", last_observed="2026-03-01T11:00:00Z",
+            number_observed=1, object_refs=list(refs),
+        )  # fmt: skip
+
+    bundle = ex.bundle(
+        1, person, account, other, address, shared, login, seen_by_both,
+        observed(8, account["id"], login["id"]),
+        observed(9, account["id"], other["id"], seen_by_both["id"]),  # two accounts: whose is it?
+    )  # fmt: skip
+    found = sightings(parse(bundle))
+    assert found[address["id"]].person_ref == PERSON
+    assert found[address["id"]].observed_from is not None, "the observation's window travels with it"
+    assert found[shared["id"]].person_ref is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,15 @@ from caseweave.intake.records import (
 )
 
 _AMBIGUOUS = ""
+# What an identity's free-text contact_information holds: e-mail addresses, and phone numbers (a run
+# of at least seven digits, with spaces, dots, dashes or brackets between, perhaps after a +).
+_EMAIL = re.compile(r"[^\s,;:<>()\[\]\"']+@[^\s,;:<>()\[\]\"']+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"\+?\(?\d(?:[\d\s().-]{5,}\d)")
+
+
+def _phone_like(text: str) -> bool:
+    """Seven digits or more, and not a date (2026-03-01)."""
+    return sum(c.isdigit() for c in text) >= 7 and not re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text)
 
 
 def _text(data: dict[str, Any], key: str) -> str | None:
@@ -59,6 +69,9 @@ class BundleReader:
         self.persons: set[str] = set()
         self.ties: dict[str, str] = {}  # object id → identity id (or _AMBIGUOUS)
         self.windows: dict[str, tuple[datetime | None, datetime | None]] = {}
+        # address id → the one account an observed-data shows it used (network-traffic src_ref), or
+        # _AMBIGUOUS when observations give it to several
+        self.used_by: dict[str, str] = {}
 
     def _loc(self, path: str) -> Location:
         return Location(self.filename, path=path)
@@ -193,6 +206,22 @@ class BundleReader:
             role=next((r for r in roles if r in ROLES), "suspect"),
             **fields,
         )
+        contact = _text(data, "contact_information") or ""
+        found = [("email", value) for value in _EMAIL.findall(contact)]
+        found += [
+            ("phone", value.strip())
+            for value in _PHONE.findall(_EMAIL.sub(" ", contact))
+            if _phone_like(value)
+        ]
+        for n, (selector_type, value) in enumerate(found):
+            yield Sighting(
+                f"{obj.id}/contact_information/{n}",
+                self._loc(f"{obj.path}.contact_information"),
+                selector_type,
+                value,
+                person_ref=obj.id,
+                context="identity contact_information",
+            )
 
     def _tie(self, thing: str, person: str) -> None:
         if thing not in self.persons:
@@ -223,15 +252,34 @@ class BundleReader:
         if start and end and end < start:
             yield self._error(obj, obj.path, "last_observed", "last_observed is before first_observed")
             return
-        for ref in _list(obj.data, "object_refs"):
-            if not isinstance(ref, str):
-                continue
-            known = self.windows.get(ref)
-            if known is not None:
-                start_, end_ = known
-                start = min(start, start_) if start and start_ else start or start_
-                end = max(end, end_) if end and end_ else end or end_
-            self.windows[ref] = (start, end)
+        refs = [ref for ref in _list(obj.data, "object_refs") if isinstance(ref, str)]
+        # The addresses an account's traffic came from (network-traffic src_ref, as a platform's login
+        # record is written) are its holder's, when the observation shows that one account only.
+        accounts = [ref for ref in refs if self._type_of(ref) == "user-account"]
+        sources = [
+            source
+            for ref in refs
+            if self._type_of(ref) == "network-traffic"
+            and isinstance(source := self.by_id[ref].data.get("src_ref"), str)
+        ]
+        for source in sources:
+            if len(accounts) == 1:
+                account = accounts[0]
+                self.used_by[source] = account if self.used_by.get(source, account) == account else _AMBIGUOUS
+        for ref in refs + sources:
+            self._widen(ref, start, end)
+
+    def _type_of(self, ident: str) -> str | None:
+        obj = self.by_id.get(ident)
+        return obj.type if obj is not None else None
+
+    def _widen(self, ref: str, start: datetime | None, end: datetime | None) -> None:
+        known = self.windows.get(ref)
+        if known is not None:
+            start_, end_ = known
+            start = min(start, start_) if start and start_ else start or start_
+            end = max(end, end_) if end and end_ else end or end_
+        self.windows[ref] = (start, end)
 
     def _owner(self, ident: str) -> str | None:
         seen: set[str] = set()
@@ -242,6 +290,8 @@ class BundleReader:
             obj = self.by_id.get(ident)
             owner = obj.data.get("belongs_to_ref") if obj else None
             if not isinstance(owner, str):
+                owner = self.used_by.get(ident) or None  # an address the account was seen using
+            if owner is None:
                 return None
             if self._is_person(owner):
                 return owner
