@@ -150,3 +150,20 @@ def test_a_national_phone_is_read_in_the_persons_stated_country(
     with db.transaction() as session:
         stored = session.scalars(select(Sighting.value).where(Sighting.selector_type == "phone")).all()
     assert stored == [expected]
+
+
+def test_selectors_the_file_gives_to_nobody_are_counted_on_the_referral(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    from caseweave.intake.formats.misp_examples import examples
+
+    world = build_world(db, settings, roles=("analyst",))
+    two_persons = next(example for example in examples() if example.persons == 2)  # a loose e-mail
+    path = tmp_path / "event.json"
+    path.write_bytes(two_persons.content)
+    do_import(db, world, path)
+    csv_return = write(tmp_path, "return.csv", GOOD)
+    do_import(db, world, csv_return)
+    with db.transaction() as session:
+        counts = {r.file_name: r.counts["unassigned_sightings"] for r in session.scalars(select(Referral))}
+    assert counts == {"event.json": 1, "return.csv": 0}

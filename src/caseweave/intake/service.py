@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from caseweave.access.labels import TLP, WRITING_MEMBERS
@@ -222,6 +222,9 @@ def _import(
     if outcome.errors and not partial:
         raise ImportRejected(file_name, outcome.errors)
     _link_persons(session, referral.id)
+    # Selectors the file ties to no party are kept, and counted where the importer and the referral
+    # show them: nothing is left out without a word.
+    outcome.counts["unassigned_sightings"] = _unassigned(session, referral.id)
     if outcome.errors:
         referral.status = "partial"
         quarantine.store(session, outcome.errors, common, stream, importer.name)
@@ -252,6 +255,13 @@ def _store_items(
     store = ItemStore(session, common, sender_country)
     store.store(items)
     return store.counts, store.errors
+
+
+def _unassigned(session: Session, referral_id: int) -> int:
+    held_by_nobody = select(func.count()).where(
+        Sighting.referral_id == referral_id, Sighting.person_record_id.is_(None)
+    )
+    return session.scalar(held_by_nobody) or 0
 
 
 def _link_persons(session: Session, referral_id: int) -> None:
