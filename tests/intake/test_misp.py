@@ -170,3 +170,18 @@ def test_files_over_the_limit_are_refused_without_reading_them_whole() -> None:
     with pytest.raises(FileRejected, match="larger than"):
         list(Small().parse(stream, "huge.json"))
     assert stream.read_bytes <= Small.max_bytes + 1
+
+
+@pytest.mark.parametrize("port", ["9" * 5000, "٤٤٣", "70000", "-1", "http"])
+def test_an_ip_port_objects_port_that_is_no_port_leaves_the_ip_without_one(port: str) -> None:
+    found = of(
+        parse(
+            event(
+                objects=[
+                    obj("o", "ip-port", ("i", "ip", "ip-dst", "192.0.2.1"), ("p", "dst-port", "port", port))
+                ]
+            )
+        ),
+        Sighting,
+    )
+    assert [(s.raw_value, s.port) for s in found] == [("192.0.2.1", None)]

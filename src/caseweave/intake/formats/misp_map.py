@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from caseweave.bounds import ascii_int
 from caseweave.intake.records import RecordError
 
 
@@ -230,8 +231,16 @@ def object_port(obj: MispObject, relation: str | None) -> int | None:
     for name in wanted:
         for attr in obj.attrs:
             value = attr.data.get("value")
-            if attr.relation == name and isinstance(value, (str, int)) and not isinstance(value, bool):
-                text = str(value).strip()
-                if text.isdecimal() and 0 <= int(text) <= 65535:
-                    return int(text)
+            if attr.relation != name or isinstance(value, bool):
+                continue
+            # ascii_int: "٣" is decimal to str, and str() of a 5,000-digit number raises
+            port = (
+                value
+                if isinstance(value, int)
+                else ascii_int(value, 65535)
+                if isinstance(value, str)
+                else None
+            )
+            if port is not None and 0 <= port <= 65535:
+                return port
     return None
