@@ -92,3 +92,20 @@ def test_a_file_name_that_is_not_utf8_is_kept_readable(
         )  # as os.listdir gives it
     with db.transaction() as session:
         assert session.scalars(select(Referral.file_name)).one() == "return-\\udcff.csv"
+
+
+def test_an_error_named_after_a_key_with_a_lone_surrogate_is_stored_readable(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    world = build_world(db, settings, roles=("analyst",))
+    path = tmp_path / "bundle.json"  # stix2 names the bad property, and its name is the key
+    path.write_text(
+        '{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000001", "objects": ['
+        '{"type": "email-addr", "spec_version": "2.1",'
+        ' "id": "email-addr--00000000-0000-4000-8000-000000000002",'
+        ' "value": "b@example.org", "' + LONE + 'bad": 1}]}'
+    )
+    do_import(db, world, path, partial=True)
+    with db.transaction() as session:
+        quarantined = session.scalars(select(QuarantinedRecord)).one()
+    assert quarantined.field == "\\ud800bad"

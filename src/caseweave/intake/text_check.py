@@ -39,7 +39,8 @@ def checked(items: Iterable[ParsedItem], file_name: str) -> Iterator[ParsedItem]
             continue
         location = _readable_location(item.location)
         if isinstance(item, RecordError):
-            yield RecordError(location, item.field, readable(item.reason), readable(item.raw))
+            # every part: a field may be named after a key of the file (a STIX property, say)
+            yield RecordError(location, readable(item.field), readable(item.reason), readable(item.raw))
             continue
         bad = "location" if location != item.location else _first_bad_field(item)
         if bad is None:
