@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     login_address_window_seconds: int = Field(
         default=900, ge=1, description="That window; an address past its failures waits for the window."
     )
+    # ASVS 2.2.1: at most 100 failed logins an hour on one account. Counted only for addresses the
+    # account has never logged in from, so an attack spread over many addresses cannot lock out its user.
+    login_account_failures: int = Field(
+        default=100,
+        ge=1,
+        description="Failed logins for one username from addresses it never logged in from, per window.",
+    )
+    login_account_window_seconds: int = Field(default=3600, ge=1, description="That window.")
     login_throttle_entries: int = Field(
         default=100_000,
         ge=100,

@@ -114,6 +114,7 @@ def guarded_app(
     *,
     free_failures: int = 2,
     address_failures: int = 1000,
+    account_failures: int = 100,
     slots: int = 2,
     wait_seconds: float = 2.0,
 ) -> FastAPI:
@@ -126,6 +127,8 @@ def guarded_app(
         address_failures=address_failures,
         address_window=900,
         max_entries=10_000,
+        account_failures=account_failures,
+        account_window=3600,
         clock=clock,
     )
     app.state.login_guard = LoginGuard(throttle, HashSlots(slots, wait_seconds))

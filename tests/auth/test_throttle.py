@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import anyio
 import pytest
 from hypothesis import given, settings
@@ -205,3 +207,32 @@ def test_processes_together_allow_no_more_guesses_an_hour_than_one_in_the_long_r
     one = guesses_in_the_last_eight_hours(1)
     assert one == 8 * 3600 // Settings().lockout_max_seconds
     assert guesses_in_the_last_eight_hours(processes) <= one + processes - 1
+
+
+@given(processes=st.integers(1, 5), landing=st.lists(st.integers(0, 4), min_size=1, max_size=300))
+@settings(max_examples=40, deadline=None)
+def test_processes_together_cap_one_account_at_its_hourly_failures_from_new_addresses(
+    processes: int, landing: list[int]
+) -> None:
+    shipped = Settings()
+    throttles = processes_throttles(Clock(), processes)
+    let_through = 0
+    for n, process in enumerate(landing):
+        limits = throttles[process % processes]
+        try:
+            ticket = limits.begin(REAL_USER, f"198.51.{n // 250}.{n % 250}")  # a new address every time
+            limits.charge_account(ticket, REAL_USER, known_source=False)
+        except Throttled:
+            continue
+        let_through += 1
+    assert let_through <= shipped.login_account_failures
+
+
+def test_an_address_the_account_logged_in_from_is_not_charged_to_it() -> None:
+    limits = throttle(Clock())
+    for n in range(200):
+        ticket = limits.begin(REAL_USER, f"198.51.100.{n}")
+        with pytest.raises(Throttled) if n >= 100 else nullcontext():
+            limits.charge_account(ticket, REAL_USER, known_source=False)
+    ticket = limits.begin(REAL_USER, REAL_ADDRESS)
+    assert limits.charge_account(ticket, REAL_USER, known_source=True) is ticket

@@ -15,6 +15,7 @@ a token, or that the account must enrol a second factor first.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,12 +24,14 @@ from typing import Literal, TypeVar
 
 from anyio import to_thread
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from caseweave.actor import Actor
 from caseweave.audit import service as audit
 from caseweave.auth import totp
-from caseweave.auth.models import Token, User
+from caseweave.auth.models import LoginSource, Token, User
 from caseweave.auth.passwords import check_new_password, hash_password, verify_password
 from caseweave.auth.service import IssuedToken, authenticate
 from caseweave.auth.throttle import LoginGuard, Ticket
@@ -71,6 +74,7 @@ class Account:
     totp_secret: str | None
     pending_secret: str | None
     pending_until: datetime | None
+    known_source: bool  # the attempt comes from an address this account has logged in from
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,9 @@ async def verify(db: Database, guard: LoginGuard, attempt: Attempt, factor: Fact
     """Check a password and, for `factor`, a code: Throttled, Busy, or refused() when wrong."""
     ticket = guard.throttle.begin(attempt.username, attempt.source)
     try:
-        account = await to_thread.run_sync(_read_account, db, attempt.username)
+        account = await to_thread.run_sync(_read_account, db, attempt.username, attempt.source)
+        known = account is not None and account.known_source
+        ticket = guard.throttle.charge_account(ticket, attempt.username, known_source=known)
         async with guard.slots.hold():
             stored = account.password_hash if account else None
             password_ok = await to_thread.run_sync(verify_password, stored, attempt.password)
@@ -189,11 +195,16 @@ def _settled(verified: Verified, outcome: _T | None) -> _T:
 # The short transactions, each run in a worker thread.
 
 
-def _read_account(db: Database, username: str) -> Account | None:
+def _read_account(db: Database, username: str, source: str) -> Account | None:
     with db.read_transaction() as session:  # no write lock: on SQLite a plain BEGIN
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             return None
+        known = session.scalar(
+            select(LoginSource.id).where(
+                LoginSource.user_id == user.id, LoginSource.source_hash == source_digest(source)
+            )
+        )
         return Account(
             id=user.id,
             username=user.username,
@@ -203,6 +214,7 @@ def _read_account(db: Database, username: str) -> Account | None:
             totp_secret=user.totp_secret,
             pending_secret=user.totp_pending_secret,
             pending_until=user.totp_pending_until,
+            known_source=known is not None,
         )
 
 
@@ -273,9 +285,30 @@ def _new_session(session: Session, user: User, attempt: Attempt, hours: float) -
     )
     session.add(token)
     session.flush()
+    _remember_source(session, user.id, attempt.source)
     actor = Actor.for_user(user, attempt.request_id)
     audit.record(session, actor, "auth.login", "token", [token.id], detail={"source": attempt.source})
     return IssuedToken(token, secret)
+
+
+def source_digest(source: str) -> str:
+    return hashlib.sha256(b"caseweave login source\0" + source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _remember_source(session: Session, user_id: int, source: str) -> None:
+    """The account-wide limit spares this address from now on (one row per user and address; two
+    logins at once from it must not collide, hence the upsert)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(LoginSource).values(
+        user_id=user_id, source_hash=source_digest(source), last_login_at=utcnow()
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "source_hash"],
+            set_={"last_login_at": statement.excluded.last_login_at},
+        )
+    )
 
 
 def _open_session(db: Database, verified: Verified, attempt: Attempt) -> IssuedToken | None:

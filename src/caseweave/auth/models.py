@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseweave.db.base import Base, UTCDateTime, utcnow
@@ -52,3 +52,16 @@ class Token(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginSource(Base):
+    """An address a user has logged in from (auth/throttle.py: the account-wide limit spares it), as
+    the SHA-256 of the address the throttle counts by."""
+
+    __tablename__ = "login_sources"
+    __table_args__ = (UniqueConstraint("user_id", "source_hash", name="uq_login_sources_user_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source_hash: Mapped[str] = mapped_column(String(64))
+    last_login_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -94,7 +94,10 @@ class _Bucket:
 
 class LoginThrottle:
     """Per (username, address): `free_failures`, then waits from `base_seconds` doubling up to
-    `max_seconds`. Per address: a bucket of `address_failures` refilled over `address_window`."""
+    `max_seconds`. Per address: a bucket of `address_failures` refilled over `address_window`. Per
+    username, for addresses it has never logged in from: a bucket of `account_failures` refilled over
+    `account_window` (ASVS 2.2.1's cap on one account; its user's own addresses are spared, so the cap
+    cannot be used to lock them out)."""
 
     def __init__(
         self,
@@ -105,6 +108,8 @@ class LoginThrottle:
         address_failures: int,
         address_window: float,
         max_entries: int,
+        account_failures: int = 100,
+        account_window: float = 3600,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._free = free_failures
@@ -113,6 +118,8 @@ class LoginThrottle:
         self._capacity = float(address_failures)
         self._rate = address_failures / address_window
         self._max_entries = max_entries
+        self._account_capacity = float(account_failures)
+        self._account_rate = account_failures / account_window
         self._clock = clock
         self._lock = threading.Lock()
         # Keys are keyed hashes: no submitted username (perhaps a password typed in the wrong box)
@@ -120,6 +127,7 @@ class LoginThrottle:
         self._salt = secrets.token_bytes(16)
         self._pairs: OrderedDict[bytes, _Pair] = OrderedDict()
         self._addresses: OrderedDict[bytes, _Bucket] = OrderedDict()
+        self._accounts: OrderedDict[bytes, _Bucket] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Callable[[], float] = time.monotonic) -> LoginThrottle:
@@ -133,6 +141,8 @@ class LoginThrottle:
             address_failures=share(settings.login_address_failures, processes),
             address_window=settings.login_address_window_seconds,
             max_entries=settings.login_throttle_entries,
+            account_failures=share(settings.login_account_failures, processes),
+            account_window=settings.login_account_window_seconds,
         )
 
     def begin(self, username: str, source: str) -> Ticket:
@@ -152,8 +162,30 @@ class LoginThrottle:
             self._store(self._addresses, address_key, bucket)
         return Ticket(self, pair_key, address_key)
 
-    def _settle(self, pair_key: bytes, address_key: bytes, *, forget_pair: bool) -> None:
+    def charge_account(self, ticket: Ticket, username: str, *, known_source: bool) -> Ticket:
+        """Count the attempt against the username's account-wide bucket too, unless it comes from an
+        address the account has logged in from; Throttled when that bucket is empty. Keyed on the
+        name sent, like the rest: an unknown username is counted the same way."""
+        if known_source:
+            return ticket
+        key = self._key(b"account", username)
         with self._lock:
+            now = self._clock()
+            bucket = self._bucket(key, now, self._accounts, self._account_capacity, self._account_rate)
+            if bucket.tokens < 1:
+                raise Throttled(max(1, math.ceil((1 - bucket.tokens) / self._account_rate)))
+            bucket.tokens -= 1
+            self._store(self._accounts, key, bucket)
+        return Ticket(self, ticket.pair_key, ticket.address_key, key)
+
+    def _settle(
+        self, pair_key: bytes, address_key: bytes, account_key: bytes | None, *, forget_pair: bool
+    ) -> None:
+        with self._lock:
+            if account_key is not None and (account := self._accounts.get(account_key)) is not None:
+                account.tokens += 1
+                if account.tokens >= self._account_capacity:
+                    del self._accounts[account_key]
             pair = self._pairs.get(pair_key)
             if pair is not None:
                 pair.failures -= 1
@@ -178,11 +210,22 @@ class LoginThrottle:
             return _Pair(0, now)
         return pair
 
-    def _bucket(self, key: bytes, now: float) -> _Bucket:
-        bucket = self._addresses.get(key)
+    def _bucket(
+        self,
+        key: bytes,
+        now: float,
+        table: OrderedDict[bytes, _Bucket] | None = None,
+        capacity: float | None = None,
+        rate: float | None = None,
+    ) -> _Bucket:
+        """An address's bucket (or, given the table, capacity and rate, an account's), refilled to now."""
+        table = self._addresses if table is None else table
+        capacity = self._capacity if capacity is None else capacity
+        rate = self._rate if rate is None else rate
+        bucket = table.get(key)
         if bucket is None:
-            return _Bucket(self._capacity, now)
-        bucket.tokens = min(self._capacity, bucket.tokens + (now - bucket.updated) * self._rate)
+            return _Bucket(capacity, now)
+        bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * rate)
         bucket.updated = now
         return bucket
 
@@ -211,14 +254,15 @@ class Ticket:
     throttle: LoginThrottle
     pair_key: bytes
     address_key: bytes
+    account_key: bytes | None = None  # set once charged to the account-wide bucket
 
     def succeeded(self) -> None:
         """The right password: this address starts afresh for this username; the attempt is refunded."""
-        self.throttle._settle(self.pair_key, self.address_key, forget_pair=True)
+        self.throttle._settle(self.pair_key, self.address_key, self.account_key, forget_pair=True)
 
     def abandoned(self) -> None:
         """No password was checked (no free slot, a server error): the attempt does not count."""
-        self.throttle._settle(self.pair_key, self.address_key, forget_pair=False)
+        self.throttle._settle(self.pair_key, self.address_key, self.account_key, forget_pair=False)
 
 
 class HashSlots:
