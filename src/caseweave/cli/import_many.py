@@ -3,7 +3,7 @@ files, and one command per file cost about a second of start-up each.
 
 Each file is imported (and linked) in its own transaction, as a single `caseweave import` would: a
 refused file is reported and the rest go on; nothing of a refused file is stored. Every file's outcome
-is listed at the end, and the command exits 1 if any was refused, so a script notices.
+is listed at the end, a line each, and the command exits 1 if any was refused, so a script notices.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from caseweave.cli.common import console, err_console, open_database, table, transaction_on
+from caseweave.cli.common import console, err_console, open_database, transaction_on
 from caseweave.errors import CaseweaveError, Invalid
 from caseweave.intake import service
 from caseweave.linkage.on_import import link_after_import
@@ -112,11 +112,14 @@ def _described(path: Path, outcome: service.ImportOutcome, linked: RunSummary | 
 
 
 def _report(outcomes: Sequence[FileOutcome]) -> None:
-    table(
-        f"{len(outcomes)} file(s)",
-        ["file", "outcome", "referral", "detail"],
-        [(escape(str(o.path)), o.status, o.referral_id, escape(o.detail)) for o in outcomes],
-    )
+    """A line per file, its path whole (a table would cut long paths short), then the tally."""
+    for o in outcomes:
+        referral = f" -> referral {o.referral_id}" if o.referral_id is not None else ""
+        console.print(
+            f"{o.status}: {escape(str(o.path))}{referral}: {escape(o.detail)}",
+            soft_wrap=True,
+            highlight=False,
+        )
     tally: dict[str, int] = {}
     for outcome in outcomes:
         tally[outcome.status] = tally.get(outcome.status, 0) + 1
