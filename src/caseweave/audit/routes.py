@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from caseweave.api.deps import ActorDep, SessionDep
 from caseweave.api.openapi import AUTHENTICATED, errors
-from caseweave.api.params import AfterSeq
+from caseweave.api.params import AfterSeq, PageSize
 from caseweave.audit import service
 
 router = APIRouter(tags=["audit"], responses=errors(*AUTHENTICATED))
@@ -47,7 +47,7 @@ def list_entries(
     session: SessionDep,
     actor: ActorDep,
     after_seq: AfterSeq = 0,
-    limit: int = Query(default=100, ge=1, le=1000),
+    limit: PageSize = 100,
 ) -> object:
     """Entries after `after_seq`: every entry for oversight, your own agency's for an auditor."""
     return service.list_entries(session, actor, after_seq=after_seq, limit=limit)

@@ -152,7 +152,7 @@ class LoginThrottle:
         with self._lock:
             now = self._clock()
             pair = self._pair(pair_key, now)
-            bucket = self._bucket(address_key, now)
+            bucket = self._bucket(self._addresses, address_key, now, self._capacity, self._rate)
             wait = max(self._pair_wait(pair, now), (1 - bucket.tokens) / self._rate)
             if wait > 0:
                 raise Throttled(max(1, math.ceil(wait)))
@@ -171,7 +171,7 @@ class LoginThrottle:
         key = self._key(b"account", username)
         with self._lock:
             now = self._clock()
-            bucket = self._bucket(key, now, self._accounts, self._account_capacity, self._account_rate)
+            bucket = self._bucket(self._accounts, key, now, self._account_capacity, self._account_rate)
             if bucket.tokens < 1:
                 raise Throttled(max(1, math.ceil((1 - bucket.tokens) / self._account_rate)))
             bucket.tokens -= 1
@@ -210,18 +210,11 @@ class LoginThrottle:
             return _Pair(0, now)
         return pair
 
+    @staticmethod
     def _bucket(
-        self,
-        key: bytes,
-        now: float,
-        table: OrderedDict[bytes, _Bucket] | None = None,
-        capacity: float | None = None,
-        rate: float | None = None,
+        table: OrderedDict[bytes, _Bucket], key: bytes, now: float, capacity: float, rate: float
     ) -> _Bucket:
-        """An address's bucket (or, given the table, capacity and rate, an account's), refilled to now."""
-        table = self._addresses if table is None else table
-        capacity = self._capacity if capacity is None else capacity
-        rate = self._rate if rate is None else rate
+        """An address's or an account's bucket, refilled to now."""
         bucket = table.get(key)
         if bucket is None:
             return _Bucket(capacity, now)

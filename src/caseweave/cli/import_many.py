@@ -67,8 +67,9 @@ def import_many(files: Sequence[Path], operation: str, user: str | None, options
         outcomes: list[FileOutcome] = []
         columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err_console, transient=True) as bar:
-            task = bar.add_task("import", total=sum(path.stat().st_size for path in files))
-            for path in files:
+            sizes = [path.stat().st_size for path in files]  # once: a file may vanish while others import
+            task = bar.add_task("import", total=sum(sizes))
+            for path, size in zip(files, sizes, strict=True):
                 bar.update(task, description=escape(path.name))
                 done = bar.tasks[0].completed
                 try:
@@ -94,7 +95,7 @@ def import_many(files: Sequence[Path], operation: str, user: str | None, options
                     outcomes.append(_described(path, outcome, linked))
                 except (CaseweaveError, OSError) as refused:
                     outcomes.append(FileOutcome(path, "refused", detail=str(refused)))
-                bar.update(task, completed=done + path.stat().st_size)
+                bar.update(task, completed=done + size)
     _report(outcomes)
 
 
@@ -102,13 +103,18 @@ def _described(path: Path, outcome: service.ImportOutcome, linked: RunSummary | 
     referral = outcome.referral
     if not outcome.created:
         return FileOutcome(path, "already imported", referral.id, "nothing added")
-    counts = ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in outcome.counts.items())
+    counts = counts_text(outcome.counts)
     if isinstance(linked, str):
         counts += f"; {linked}"
     elif linked is not None and linked.alerts_new:
         counts += f"; {linked.alerts_new} new deconfliction alert(s)"
     status = "partial" if outcome.errors else "imported"
     return FileOutcome(path, status, referral.id, f"{referral.format}, {referral.tlp}: {counts}")
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """An import's counts as words: "3 persons, 12 sightings, 0 quarantined"."""
+    return ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in counts.items())
 
 
 def _report(outcomes: Sequence[FileOutcome]) -> None:

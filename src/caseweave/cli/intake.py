@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from caseweave.cli.common import UserOption, console, err_console, table, unit_of_work
-from caseweave.cli.import_many import ImportOptions, files_to_import, import_many
+from caseweave.cli.import_many import ImportOptions, counts_text, files_to_import, import_many
 from caseweave.cli.linkage import print_summary
 from caseweave.cli.quarantine import quarantine_app
 from caseweave.errors import Invalid
@@ -96,7 +96,7 @@ def import_file(
         console.print(f"{escape(path.name)} was already imported as referral {referral.id}; nothing added")
         _print_amendment(outcome.amendment, referral.id)
         return
-    counts = ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in outcome.counts.items())
+    counts = counts_text(outcome.counts)
     console.print(
         f"referral {referral.id} ({referral.format}, {referral.tlp}) from {escape(path.name)}: {counts}"
     )

@@ -262,9 +262,9 @@ class BundleReader:
             if self._type_of(ref) == "network-traffic"
             and isinstance(source := self.by_id[ref].data.get("src_ref"), str)
         ]
-        for source in sources:
-            if len(accounts) == 1:
-                account = accounts[0]
+        if len(accounts) == 1:
+            account = accounts[0]
+            for source in sources:
                 self.used_by[source] = account if self.used_by.get(source, account) == account else _AMBIGUOUS
         for ref in refs + sources:
             self._widen(ref, start, end)
