@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from caseweave.intake.base import FileRejected
 from caseweave.intake.records import Location, ParsedItem, RecordError, ReferralHeader
@@ -42,7 +41,7 @@ def checked(items: Iterable[ParsedItem], file_name: str) -> Iterator[ParsedItem]
             # every part: a field may be named after a key of the file (a STIX property, say)
             yield RecordError(location, readable(item.field), readable(item.reason), readable(item.raw))
             continue
-        bad = "location" if location != item.location else _first_bad_field(item)
+        bad = "location" if location is not item.location else _first_bad_field(item)
         if bad is None:
             yield item
         else:
@@ -50,16 +49,28 @@ def checked(items: Iterable[ParsedItem], file_name: str) -> Iterator[ParsedItem]
             yield RecordError(location, bad, f"{bad} {REASON}", readable(repr(raw))[:400])
 
 
-def _first_bad_field(item: Any) -> str | None:
-    for field in dataclasses.fields(item):
-        value = getattr(item, field.name)
-        if isinstance(value, str) and _SURROGATE.search(value):
-            return field.name
+def _first_bad_field(item: object) -> str | None:
+    # On the path of every record of a million-line import: the field names are looked up once per
+    # kind, and ASCII text (nearly all of it) is passed without a search.
+    for name in _field_names(type(item)):
+        value = getattr(item, name)
+        if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
+            return name
     return None
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # of the few ParsedItem kinds
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in dataclasses.fields(kind))
+    return names
 
 
 def _readable_location(location: Location) -> Location:
     path = location.path
-    if path is None or not _SURROGATE.search(path):
+    if path is None or path.isascii() or not _SURROGATE.search(path):
         return location
     return Location(location.file, location.line, readable(path))
