@@ -32,12 +32,18 @@ def attr(uuid: str, kind: str, value: Any, **extra: Any) -> dict[str, Any]:
     return {"uuid": uuid, "type": kind, "value": value, **extra}
 
 
-def obj(uuid: str, name: str, *rels: tuple[str, str, str, str], refs: tuple[str, ...] = ()) -> dict[str, Any]:
+def obj(
+    uuid: str,
+    name: str,
+    *rels: tuple[str, str, str, str],
+    refs: tuple[str, ...] = (),
+    relationship: str = "uses",
+) -> dict[str, Any]:
     return {
         "uuid": uuid,
         "name": name,
         "Attribute": [{"uuid": u, "object_relation": r, "type": t, "value": v} for u, r, t, v in rels],
-        "ObjectReference": [{"referenced_uuid": ref, "relationship_type": "uses"} for ref in refs],
+        "ObjectReference": [{"referenced_uuid": ref, "relationship_type": relationship} for ref in refs],
     }
 
 

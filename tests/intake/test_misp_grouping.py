@@ -45,7 +45,7 @@ def test_object_references_tie_selectors_when_there_are_several_persons() -> Non
     assert sightings["u1a"].person_ref == sightings["u1b"].person_ref == "p1"
 
 
-def test_a_group_anchored_on_an_account_is_not_given_to_the_only_person() -> None:
+def test_a_group_anchored_on_an_account_is_a_record_of_its_own_not_the_only_persons() -> None:
     """One subject has a person object; another, unnamed, is an account that refers to its selectors."""
     doc = event(
         attr("a1", "email-src", "named@example.org"),
@@ -56,11 +56,110 @@ def test_a_group_anchored_on_an_account_is_not_given_to_the_only_person() -> Non
             obj("u2", "user-account", ("u2a", "username", "text", "ghost_2"), refs=("a2",)),
         ],
     )
-    sightings = by_ref(parse(doc))
+    items = parse(doc)
+    assert [(p.ref, p.kind) for p in of(items, PersonRecord)] == [("p1", "person"), ("u2", "account")]
+    sightings = by_ref(items)
     assert sightings["a1"].person_ref == "p1"
-    assert sightings["a2"].person_ref is None
-    assert sightings["u2a"].person_ref is None
+    assert sightings["a2"].person_ref == sightings["u2a"].person_ref == "u2"
     assert sightings["a3"].person_ref == "p1"  # in no group: the event's only person
+
+
+def test_an_event_about_one_unnamed_account_is_one_record_holding_every_selector() -> None:
+    """A seized chat room's account: a user-account object, loose e-mail and IPs, no person object."""
+    doc = event(
+        attr("a1", "email-src", "nightowl@example.org"),
+        attr("a2", "ip-src", "198.51.100.7"),
+        attr("a3", "ip-src", "198.51.100.8"),
+        objects=[
+            obj(
+                "u1",
+                "user-account",
+                ("u1a", "username", "text", "night_owl"),
+                ("u1d", "display-name", "text", "Night Owl"),
+            )
+        ],
+    )
+    items = parse(doc)
+    (record,) = of(items, PersonRecord)
+    assert (record.ref, record.kind, record.full_name, record.role) == (
+        "u1",
+        "account",
+        "Night Owl",
+        "suspect",
+    )
+    assert {s.person_ref for s in of(items, Sighting)} == {"u1"}
+    assert len(of(items, Sighting)) == 4
+
+
+def test_several_unnamed_accounts_are_separated_by_their_references() -> None:
+    doc = event(
+        attr("a1", "email-src", "one@example.org"),
+        attr("a2", "email-src", "two@example.org"),
+        attr("a3", "ip-src", "198.51.100.9"),  # referenced by nobody: whose it is cannot be told
+        objects=[
+            obj("u1", "telegram-account", ("u1a", "username", "text", "first_one"), refs=("a1",)),
+            obj("u2", "user-account", ("u2a", "username", "text", "second_one"), refs=("a2",)),
+        ],
+    )
+    items = parse(doc)
+    assert [p.ref for p in of(items, PersonRecord)] == ["u1", "u2"]
+    sightings = by_ref(items)
+    assert sightings["a1"].person_ref == sightings["u1a"].person_ref == "u1"
+    assert sightings["a2"].person_ref == sightings["u2a"].person_ref == "u2"
+    assert sightings["a3"].person_ref is None
+
+
+def test_an_account_the_holder_uses_is_the_same_record_but_one_contacted_is_not() -> None:
+    doc = event(
+        objects=[
+            obj("u1", "user-account", ("u1a", "username", "text", "main_handle"), refs=("u2",)),
+            obj("u2", "user-account", ("u2a", "username", "text", "alt_handle")),
+            obj(
+                "u3",
+                "user-account",
+                ("u3a", "username", "text", "a_contact"),
+                refs=("u1",),
+                relationship="contacted-by",
+            ),
+        ],
+    )
+    items = parse(doc)
+    assert [p.ref for p in of(items, PersonRecord)] == ["u1", "u3"]
+    sightings = by_ref(items)
+    assert sightings["u1a"].person_ref == sightings["u2a"].person_ref == "u1"
+    assert sightings["u3a"].person_ref == "u3"
+
+
+def test_an_account_a_person_references_stays_the_persons() -> None:
+    doc = event(
+        objects=[
+            obj("p1", "person", ("p1n", "full-name", "full-name", "Avery Fakename"), refs=("u1",)),
+            obj("p2", "person", ("p2n", "full-name", "full-name", "Blake Nobody")),
+            obj("u1", "user-account", ("u1a", "username", "text", "avery_f")),
+        ],
+    )
+    items = parse(doc)
+    assert [p.kind for p in of(items, PersonRecord)] == ["person", "person"]
+    assert by_ref(items)["u1a"].person_ref == "p1"
+
+
+def test_a_phone_object_no_person_holds_is_a_phone_line_record() -> None:
+    doc = event(
+        objects=[
+            obj(
+                "ph",
+                "phone",
+                ("ph1", "msisdn", "text", "+44 7700 900123"),
+                ("ph2", "imei", "text", "490154203237518"),
+            )
+        ]
+    )
+    items = parse(doc)
+    (record,) = of(items, PersonRecord)
+    assert record.kind == "phone"
+    sightings = {s.ref: s for s in of(items, Sighting)}
+    assert (sightings["ph1"].selector_type, sightings["ph2"].selector_type) == ("phone", "device")
+    assert sightings["ph1"].person_ref == sightings["ph2"].person_ref == "ph"
 
 
 def test_person_attributes_with_clashing_values_are_separate_persons() -> None:

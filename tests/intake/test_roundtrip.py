@@ -32,10 +32,11 @@ from tests.support.roundtrip_checks import ASPECTS, check
 SUBJECTS, COUNTRIES, SEED = 48, 6, 8
 FOREIGN_PHONE = "national phone of another country than the sender's"
 UNNAMED = "sighting of nobody named in the file"
+ACCOUNT = "sighting of an unnamed account"  # a record of its own, not a loose selector
 EXERCISED = {
     "cybertip": {FOREIGN_PHONE, "victim's account", UNNAMED},
-    "misp": {FOREIGN_PHONE, "ethereum wallet", UNNAMED},
-    "stix": {UNNAMED},
+    "misp": {FOREIGN_PHONE, "ethereum wallet", ACCOUNT},
+    "stix": {ACCOUNT},
 }
 
 
@@ -68,7 +69,7 @@ def test_the_operation_holds_every_format_and_record_kind(operation: Path) -> No
         *(("platform_csv", k) for k in ("account", "row")),
         *(("platform_jsonl", k) for k in ("account", "row")),
         *(("misp", k) for k in ("person", "account", "selector")),
-        *(("stix", k) for k in ("person", "selector", "observation")),
+        *(("stix", k) for k in ("person", "account", "selector", "observation")),
     }
     assert sum(truth.summary["formats"].values()) == len(truth.summary["files"])
     assert {format_of(name) for name in truth.summary["files"]} == set(FORMATS)

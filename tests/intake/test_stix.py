@@ -317,3 +317,27 @@ def test_an_address_an_accounts_traffic_came_from_is_the_account_holders() -> No
     assert found[address["id"]].person_ref == PERSON
     assert found[address["id"]].observed_from is not None, "the observation's window travels with it"
     assert found[shared["id"]].person_ref is None
+
+
+def test_an_account_no_identity_holds_is_a_record_with_the_addresses_it_logged_in_from() -> None:
+    """A platform's return about an unnamed account: the account, its e-mail, its logins."""
+    account = ex.sco(
+        "user-account", 2, account_login="night_owl", account_type="chirp", display_name="Night Owl",
+        x_email="owl@example.org",
+    )  # fmt: skip
+    held = individual(3, "Sam Sample")
+    other = ex.sco("user-account", 4, account_login="sam_s", account_type="chirp", belongs_to_ref=held["id"])
+    address = ex.sco("ipv4-addr", 5, value="81.2.69.160")
+    login = ex.sco("network-traffic", 6, src_ref=address["id"], protocols=["tcp"])
+    observed = ex.sdo(
+        "observed-data", 7, first_observed="2026-03-01T10:00:00Z", last_observed="2026-03-01T11:00:00Z",
+        number_observed=1, object_refs=[account["id"], login["id"]],
+    )  # fmt: skip
+    items = parse(ex.bundle(1, account, held, other, address, login, observed))
+    records = {(p.ref, p.kind, p.full_name) for p in of(items, PersonRecord)}
+    assert records == {(account["id"], "account", "Night Owl"), (held["id"], "person", "Sam Sample")}
+    found = sightings(items)
+    assert found[account["id"]].person_ref == account["id"]
+    assert found[f"{account['id']}/x_email"].person_ref == account["id"]
+    assert found[address["id"]].person_ref == account["id"]
+    assert found[other["id"]].person_ref == held["id"]

@@ -31,13 +31,11 @@ from caseweave.synth.people import CHAT_PLATFORM
 
 FORMATS = ("chat", "cybertip", "platform_csv", "platform_jsonl", "misp", "stix")
 # Truth kinds that the importer turns into a PersonRecord (a CyberTip report adds its reporter).
-PERSON_KINDS = {
+PERSON_KINDS = {  # the truth kinds each line format's records are; MISP and STIX: see _counts
     "chat": {"account"},
     "cybertip": {"person", "victim"},
     "platform_csv": {"account"},
     "platform_jsonl": {"account"},
-    "misp": {"person"},
-    "stix": {"person"},
 }
 _LINE = re.compile(r":line (\d+)(?::|$)")
 _CYBERTIP_RECORD = re.compile(r"/report/\w+\[\d+\]")
@@ -248,6 +246,8 @@ def exercised(file: str, stored: Stored) -> set[str]:
             found.add("ethereum wallet")
         if person is None:
             found.add("sighting of nobody named in the file")
+        elif person.kind == "account" and format_of(file) in ("misp", "stix"):
+            found.add("sighting of an unnamed account")
         elif person.role == "victim" and sighting.selector_type == "username":
             found.add("victim's account")
     return found

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from caseweave.intake.batch import KIND_COUNTS
 from caseweave.intake.models import PersonRecord, Sighting
 from caseweave.selectors import normalise
 from caseweave.synth import names
@@ -95,17 +96,29 @@ def _covers(sighting: Sighting, first: datetime, last: datetime) -> bool:
 
 def _counts(r: Referral, problems: Problems) -> None:
     stored, counts = r.stored, r.stored.referral.counts
-    kinds = PERSON_KINDS[r.fmt]
-    persons = sum(1 for ref in r.refs if r.truth.kind[r.file, ref] in kinds) + (r.fmt == "cybertip")
     uploads = sum(1 for ref in r.refs if r.truth.kind[r.file, ref] == "upload")
+    counted = sum(counts.get(key, 0) for key in KIND_COUNTS.values())
     wanted = {
         "truth entries": (r.truth.entries[r.file], r.truth.summary["files"][r.file]),
-        "persons": (len(stored.persons), persons),
-        "counted persons": (counts.get("persons"), persons),
+        "counted records": (counted, len(stored.persons)),
         "counted sightings": (counts.get("sightings"), len(stored.sightings)),
         "media hashes (MD5 + SHA1 per upload)": (len(stored.media), 2 * uploads),
         "counted quarantined": (counts.get("quarantined"), 0),
     }
+    if r.fmt in ("misp", "stix"):
+        # Every subject is a record: its person, else its account(s). An unnamed subject's two accounts
+        # in a STIX bundle are two records (nothing in the file says one holder has both).
+        subjects = {
+            wid for ref, who in r.refs.items() if r.truth.kind[r.file, ref] != "observation" for wid in who
+        }
+        wanted["subjects with a record"] = (
+            sorted({wid for person in stored.persons for wid in r.who(person)}),
+            sorted(subjects),
+        )
+    else:
+        kinds = PERSON_KINDS[r.fmt]
+        persons = sum(1 for ref in r.refs if r.truth.kind[r.file, ref] in kinds) + (r.fmt == "cybertip")
+        wanted["persons"] = (len(stored.persons), persons)
     for what, (found, expected) in wanted.items():
         if found != expected:
             problems["counts"].append(f"{r.file}: {what} {found}, expected {expected}")
@@ -154,7 +167,9 @@ def _tie(r: Referral, sighting: Sighting, problems: Problems) -> None:
         return
     # A CyberTip report lists uploads beside, not inside, its reported persons: nobody to tie them to.
     upload = r.fmt == "cybertip" and sighting.ref.startswith("/report/fileDetails[")
-    if len(holders) == 1 and not upload:
+    # Untied is right where two records could hold it (an unnamed subject's two accounts in one bundle).
+    records = [p for p in r.stored.persons if r.who(p) & who]
+    if len(holders) == 1 and len(records) == 1 and not upload:
         problems["ties"].append(f"{r.where(sighting)} of {sorted(who)} is tied to no person record")
 
 

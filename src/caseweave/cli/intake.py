@@ -151,10 +151,11 @@ def referral_show(
         console.print(f"status {r.status}{amends}")
         table(
             "person records",
-            ["ref", "name", "born", "country", "role"],
+            ["ref", "kind", "name", "born", "country", "role"],
             [
                 (
                     p.ref,
+                    p.kind,
                     p.full_name or " ".join(filter(None, (p.given_name, p.family_name))),
                     p.date_of_birth,
                     p.country,

@@ -25,6 +25,8 @@ from caseweave.intake.rows import media_row, person_row, sighting_row
 from caseweave.selectors import InvalidSelector, Normalised, normalise
 
 BATCH = 5000
+# An import's count of each kind of record; persons and accounts are always stated, even at 0.
+KIND_COUNTS = {"person": "persons", "account": "accounts", "phone": "phone_lines"}
 WAITING_PHONES = 50_000  # past this many, waiting phones are stored with what is known by then
 
 
@@ -56,8 +58,8 @@ class SelectorCache:
 class ItemStore:
     """Turns parsed items into rows and inserts them; collects the records that could not be used."""
 
-    TABLES: ClassVar[dict[type[Any], str]] = {
-        PersonRecord: "persons",
+    TABLES: ClassVar[dict[type[Any], str | None]] = {
+        PersonRecord: None,  # counted by kind (KIND_COUNTS) as each row is taken
         Sighting: "sightings",
         ReferralMediaHash: "media_hashes",
     }
@@ -68,7 +70,7 @@ class ItemStore:
         self._person_countries: dict[str, str | None] = {}
         self._waiting: list[ParsedSighting] = []
         self._buffers: dict[type[Any], list[dict[str, Any]]] = {model: [] for model in self.TABLES}
-        self.counts = dict.fromkeys(self.TABLES.values(), 0)
+        self.counts = {"persons": 0, "accounts": 0, "sightings": 0, "media_hashes": 0}
         self.errors: list[RecordError] = []
 
     def store(self, items: Iterable[ParsedItem]) -> None:
@@ -79,6 +81,8 @@ class ItemStore:
                 row = person_row(item, self._common)
                 if not isinstance(row, RecordError):
                     self._person_countries[item.ref] = row["country"]
+                    key = KIND_COUNTS[item.kind]
+                    self.counts[key] = self.counts.get(key, 0) + 1
                 self._add(PersonRecord, row)
             elif isinstance(item, ParsedSighting):
                 self._sighting(item)
@@ -124,5 +128,7 @@ class ItemStore:
         if buffer:
             table: Table = model.__table__
             bulk_insert(self._session, table, buffer)
-            self.counts[self.TABLES[model]] += len(buffer)
+            key = self.TABLES[model]
+            if key is not None:
+                self.counts[key] += len(buffer)
             buffer.clear()

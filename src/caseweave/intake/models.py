@@ -93,6 +93,7 @@ class PersonRecord(ReferralPart, Base):
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
     country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     role: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(12), default="person", server_default="person")
 
 
 class Sighting(ReferralPart, Base):

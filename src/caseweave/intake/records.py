@@ -40,9 +40,14 @@ class ReferralHeader:
     summary: str = ""
 
 
+# What a record is about: a named person, an online account, a phone line. Each is one party as an
+# agency states it (FollowTheMoney's Person / UserAccount / Phone); linkage compares them alike.
+RECORD_KINDS = ("person", "account", "phone")
+
+
 @dataclass(frozen=True)
 class PersonRecord:
-    """A person as one referral states them. `ref` is the file's own id for the record."""
+    """One party as one referral states it. `ref` is the file's own id for the record."""
 
     ref: str
     location: Location
@@ -53,6 +58,7 @@ class PersonRecord:
     address: str | None = None
     country: str | None = None  # as stated; normalised to ISO alpha-2 by the service
     role: str = "suspect"  # suspect, victim, reporter, unknown
+    kind: str = "person"  # one of RECORD_KINDS
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ def person_row(item: PersonRecord, common: dict[str, Any]) -> dict[str, Any] | R
         "address": item.address,
         "country": country,
         "role": item.role,
+        "kind": item.kind,
     }
 
 

@@ -39,6 +39,7 @@ class PersonRecordOut(BaseModel):
     address: str | None
     country: str | None
     role: str
+    kind: str  # person, account (an online account no named person holds) or phone (a phone line)
 
 
 class SightingOut(BaseModel):

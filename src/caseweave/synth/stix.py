@@ -7,7 +7,9 @@ object_refs = everything else), and per subject: an `identity` with identity_cla
 (name, custom x_date_of_birth "YYYY-MM-DD" and x_country ISO alpha-2) when the name is known,
 `email-addr`, `user-account` (account_login, account_type = platform), `ipv4-addr` SCOs,
 `observed-data` (first_observed / last_observed, object_refs = [ipv4-addr, user-account]) and
-`relationship`s identity → SCO ("related-to" for e-mail and IP, "uses" for accounts).
+`relationship`s identity → SCO ("related-to" for e-mail and IP, "uses" for accounts). An unnamed
+subject (no identity) is its accounts, as a platform's return states them: the e-mail `belongs_to_ref`
+the first account, and each address is observed beside one account.
 SCO ids are the library's deterministic UUIDv5 ids, so one address in two bundles has one id.
 """
 
@@ -81,13 +83,17 @@ def _subject(bundle: _Bundle, subject: Subject) -> None:
         person = bundle.add(identity)
         truth.record(name, person, "person", subject.sid)
     selectors: list[tuple[str, str]] = []
-    email = bundle.add(stix2.v21.EmailAddress(value=stated_email(rng, subject)))
-    selectors.append((email, "related-to"))
     accounts = []
     for platform in rng.sample(PLATFORMS, rng.randint(1, 2)):
         account = stix2.v21.UserAccount(account_login=subject.handles[platform], account_type=platform)
         accounts.append(bundle.add(account))
-        selectors.append((accounts[-1], "uses"))
+        truth.record(name, accounts[-1], "account", subject.sid)
+        if person:
+            bundle.relate(person, accounts[-1], "uses")
+    # Without a named identity, a platform's return ties the e-mail to the account it registered.
+    owner = {} if person else {"belongs_to_ref": accounts[0]}
+    email = bundle.add(stix2.v21.EmailAddress(value=stated_email(rng, subject), **owner))
+    selectors.append((email, "related-to"))
     for _ in range(rng.randint(1, 3)):
         first = window.random(rng)
         address = subject.ip_at(rng, first)

@@ -27,7 +27,7 @@ Schema (one JSON object; `records` is streamed, `summary` comes last)::
     }
 
 `kind` is one of: account, membership, session (chat); person, upload, victim (CyberTip); row, account
-(platforms); person, account, selector (MISP); person, selector, observation (STIX).
+(platforms); person, account, selector (MISP); person, account, selector, observation (STIX).
 `accounts` are the numeric ids of the five platforms (platform returns' account_id, CyberTip
 espIdentifier); a subject's chat accounts are the chat file's "account:<account>" records (the tip-off's
 espIdentifier on nightrelay names the first).

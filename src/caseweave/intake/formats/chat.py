@@ -91,7 +91,7 @@ def _line_items(state: _State, line: int, record: dict[str, Any], kind: str) -> 
     ref = f"account:{who}"
     if ref not in state.persons:
         state.persons.add(ref)
-        yield PersonRecord(ref=ref, location=loc, role="unknown")
+        yield PersonRecord(ref=ref, location=loc, role="unknown", kind="account")
     context = "chat session" if kind == "session" else "membership"
     joined: datetime | None = None
     if kind == "membership":

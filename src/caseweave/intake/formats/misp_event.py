@@ -21,6 +21,7 @@ from caseweave.intake.formats.misp_map import (
     meaning,
     object_platform,
     object_port,
+    party_kind,
     readable_coin,
     text_of,
 )
@@ -36,6 +37,9 @@ from caseweave.intake.records import (
 )
 
 _AMBIGUOUS = ""  # a uuid tied to more than one person: attached to none
+# How one account refers to another of the same holder (MISP's relationship types); "contacted" and the
+# like join two holders, and each stays a record of its own.
+SAME_HOLDER = frozenset({"uses", "owns", "alias-of", "is-alias-of", "same-as", "belongs-to"})
 
 
 class EventReader:
@@ -50,6 +54,7 @@ class EventReader:
         self.objects: list[MispObject] = []
         self.person_of: dict[str, str] = {}  # attribute/object uuid (or ref) → PersonRecord.ref
         self.persons: list[str] = []
+        self.references: list[tuple[str, str, str]] = []  # (object ref, referenced uuid, relationship)
 
     def _loc(self, path: str) -> Location:
         return Location(self.filename, path=path)
@@ -231,7 +236,7 @@ class EventReader:
             for attr in obj.attrs:
                 self.person_of[attr.ref] = obj.ref
 
-    def _links(self) -> Iterator[RecordError]:
+    def _links(self) -> Iterator[RecordError | PersonRecord]:
         """Tie selectors to persons through MISP object references and object membership.
 
         Things connected (object ↔ its attributes, object → referenced uuid) form groups. A group
@@ -256,10 +261,15 @@ class EventReader:
                 if isinstance(entry, RecordError):
                     yield entry
                     continue
-                target = entry[1].get("referenced_uuid") if isinstance(entry[1], dict) else None
+                reference = entry[1] if isinstance(entry[1], dict) else {}
+                target = reference.get("referenced_uuid")
                 if not isinstance(target, str) or not target:
                     continue
                 groups.join(obj.ref, target, linked=True)
+                relationship = reference.get("relationship_type")
+                self.references.append(
+                    (obj.ref, target, relationship if isinstance(relationship, str) else "")
+                )
                 source = self.person_of.get(obj.ref) if obj.name == "person" else None
                 if source is not None:
                     tie(target, source)
@@ -280,6 +290,64 @@ class EventReader:
                     self.person_of.setdefault(ref, next(iter(owners)))
                 elif not owners and only is not None and not groups.is_linked(root):
                     self.person_of.setdefault(ref, only)
+        yield from self._unnamed_parties(groups)
+
+    def _unnamed_parties(self, groups: Groups) -> Iterator[PersonRecord]:
+        """Accounts and phones tied to no person are records of their own, holding their selectors.
+
+        Most suspects here are unnamed: a chat-room handle, an account in a tip-off. Such a party holds
+        its own attributes and what it references (or what references it); an account it `uses` /
+        `owns` / is an `alias-of` is the same holder's. A reference group holding one such party and no
+        person is that party's; when the event names no person and has exactly one such party,
+        everything in no reference group is its.
+        """
+        candidates = {
+            obj.ref: obj
+            for obj in self.objects
+            if party_kind(obj.name) not in (None, "person") and not self.person_of.get(obj.ref)
+        }
+        if not candidates:
+            return
+        holders = Groups()
+        for source, target, relationship in self.references:
+            if source in candidates and target in candidates and relationship.lower() in SAME_HOLDER:
+                holders.join(source, target)
+        parties = [obj for ref, obj in candidates.items() if holders.find(ref) == ref]
+        for obj in parties:
+            names = (text_of(a.data, "value") for a in obj.attrs if a.relation == "display-name")
+            yield PersonRecord(
+                obj.ref,
+                self._loc(obj.path),
+                full_name=next((name for name in names if name), None),
+                kind=party_kind(obj.name) or "account",
+            )
+        for ref, obj in candidates.items():
+            self.person_of[ref] = holders.find(ref)
+            for attr in obj.attrs:
+                if not self.person_of.get(attr.ref):
+                    self.person_of[attr.ref] = holders.find(ref)
+        refs = {obj.ref for obj in parties}
+        claims: dict[str, str] = {}
+        for source, target, _ in self.references:
+            for thing, party in ((target, source), (source, target)):
+                if party in candidates and thing not in candidates and thing not in self.person_of:
+                    holder = holders.find(party)
+                    claims[thing] = holder if claims.get(thing, holder) == holder else _AMBIGUOUS
+        self.person_of.update(claims)
+        in_group: dict[str, set[str]] = {}
+        for ref in refs:
+            in_group.setdefault(groups.find(ref), set()).add(ref)
+        only = parties[0].ref if len(parties) == 1 and not self.persons else None
+        for attr in self._all_attrs():
+            for key in (attr.ref, attr.obj.ref if attr.obj else None):
+                if key is None or key in self.person_of:
+                    continue
+                root = groups.find(key)
+                owners = in_group.get(root, set())
+                if len(owners) == 1:
+                    self.person_of[key] = next(iter(owners))
+                elif not owners and only is not None and not groups.is_linked(root):
+                    self.person_of[key] = only
 
     def _owner(self, attr: MispAttribute) -> str | None:
         for key in (attr.ref, attr.obj.ref if attr.obj else None):

@@ -266,6 +266,7 @@ def examples() -> list[Example]:
         Example(
             "account-type platform, coin-address wallets",
             _dump(accounts_and_coins_event()),
+            persons=1,  # the account: no person holds it, so it is a record of its own
             sightings=2,
             selector_types=("username", "wallet"),
         ),

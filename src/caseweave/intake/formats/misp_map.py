@@ -103,6 +103,8 @@ BY_OBJECT_RELATION: dict[str, dict[str, Meaning]] = {
         "hostname": Selector("url"),
         "domain": Selector("url"),
     },
+    # MISP's `phone` object: the handset and its line (msisdn: the number; imei: the handset)
+    "phone": {"msisdn": Selector("phone"), "imei": Selector("device")},
     "file": {"md5": Hash("md5"), "sha1": Hash("sha1"), "sha256": Hash("sha256"), "pdq": Hash("pdq")},
     # MISP has no `eth` attribute type: other coins' addresses are `text` in a coin-address object.
     "coin-address": {"address": Selector("wallet"), "address-crypto": Selector("wallet")},
@@ -129,6 +131,17 @@ def meaning(attr_type: str, relation: str | None, object_name: str | None) -> Me
             None  # a name inside some other object (a registrant, a sender) is not a person of the referral
         )
     return BY_TYPE.get(attr_type)
+
+
+def party_kind(object_name: str) -> str | None:
+    """The record kind an object stands for when nothing ties it to a person; None: not a party."""
+    if object_name == "person":
+        return "person"
+    if object_name in ("user-account", "github-user") or object_name.endswith("-account"):
+        return "account"
+    if object_name == "phone":
+        return "phone"
+    return None
 
 
 def object_platform(name: str, attributes: list[dict[str, Any]]) -> str | None:

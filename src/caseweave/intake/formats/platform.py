@@ -132,7 +132,9 @@ def _account_items(
     ref = f"{platform}:{account}" if platform else f"account:{account}"
     if ref not in state.persons:
         state.persons.add(ref)
-        yield PersonRecord(ref=ref, location=loc, full_name=values["display_name"], role="suspect")
+        yield PersonRecord(
+            ref=ref, location=loc, full_name=values["display_name"], role="suspect", kind="account"
+        )
     for name, selector, context in (
         ("username", "username", None),
         ("email", "email", "registration"),

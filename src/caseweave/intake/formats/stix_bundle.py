@@ -69,9 +69,10 @@ class BundleReader:
         self.persons: set[str] = set()
         self.ties: dict[str, str] = {}  # object id → identity id (or _AMBIGUOUS)
         self.windows: dict[str, tuple[datetime | None, datetime | None]] = {}
-        # address id → the one account an observed-data shows it used (network-traffic src_ref), or
-        # _AMBIGUOUS when observations give it to several
-        self.used_by: dict[str, str] = {}
+        # address id → the accounts observed-data show using it (network-traffic src_ref, one account
+        # in the observation)
+        self.used_by: dict[str, set[str]] = {}
+        self.accounts: set[str] = set()  # user-accounts tied to no person: records of their own
 
     def _loc(self, path: str) -> Location:
         return Location(self.filename, path=path)
@@ -91,6 +92,7 @@ class BundleReader:
         yield from problems
         for obj in self.objects:
             yield from self._first_pass(obj)
+        yield from self._unnamed_accounts()
         for obj in self.objects:
             yield from self._records(obj)
 
@@ -223,6 +225,16 @@ class BundleReader:
                 context="identity contact_information",
             )
 
+    def _unnamed_accounts(self) -> Iterator[PersonRecord]:
+        """A user-account no identity holds is a record of its own (most suspects are unnamed
+        accounts); what belongs to it, or what it was seen using, is its."""
+        for obj in self.objects:
+            if obj.type == "user-account" and self._owner(obj.id) is None:
+                self.accounts.add(obj.id)
+                yield PersonRecord(
+                    obj.id, self._loc(obj.path), full_name=_text(obj.data, "display_name"), kind="account"
+                )
+
     def _tie(self, thing: str, person: str) -> None:
         if thing not in self.persons:
             self.ties[thing] = person if self.ties.get(thing, person) == person else _AMBIGUOUS
@@ -254,7 +266,8 @@ class BundleReader:
             return
         refs = [ref for ref in _list(obj.data, "object_refs") if isinstance(ref, str)]
         # The addresses an account's traffic came from (network-traffic src_ref, as a platform's login
-        # record is written) are its holder's, when the observation shows that one account only.
+        # record is written, or an address observed beside it) are its holder's, when the observation
+        # shows that one account only.
         accounts = [ref for ref in refs if self._type_of(ref) == "user-account"]
         sources = [
             source
@@ -262,10 +275,11 @@ class BundleReader:
             if self._type_of(ref) == "network-traffic"
             and isinstance(source := self.by_id[ref].data.get("src_ref"), str)
         ]
+        sources += [ref for ref in refs if self._type_of(ref) in ("ipv4-addr", "ipv6-addr")]
         if len(accounts) == 1:
             account = accounts[0]
             for source in sources:
-                self.used_by[source] = account if self.used_by.get(source, account) == account else _AMBIGUOUS
+                self.used_by.setdefault(source, set()).add(account)
         for ref in refs + sources:
             self._widen(ref, start, end)
 
@@ -281,22 +295,24 @@ class BundleReader:
             end = max(end, end_) if end and end_ else end or end_
         self.windows[ref] = (start, end)
 
-    def _owner(self, ident: str) -> str | None:
-        seen: set[str] = set()
-        while ident not in seen:
-            seen.add(ident)
-            if ident in self.ties:
-                return self.ties[ident] or None
-            obj = self.by_id.get(ident)
-            owner = obj.data.get("belongs_to_ref") if obj else None
-            if not isinstance(owner, str):
-                owner = self.used_by.get(ident) or None  # an address the account was seen using
-            if owner is None:
-                return None
-            if self._is_person(owner):
-                return owner
-            ident = owner
-        return None
+    def _owner(self, ident: str, seen: frozenset[str] = frozenset()) -> str | None:
+        """The party (person or unnamed account) a thing is tied to; None when none, or when the file
+        gives it to two (a relationship to one, an observation beside another's account)."""
+        if ident in seen:
+            return None
+        if ident in self.accounts or self._is_person(ident):
+            return ident
+        tied = self.ties.get(ident)
+        if tied == _AMBIGUOUS:
+            return None
+        obj = self.by_id.get(ident)
+        through = obj.data.get("belongs_to_ref") if obj else None
+        # what it belongs to, else the accounts seen using it (an address in a login record)
+        holders = [through] if isinstance(through, str) else sorted(self.used_by.get(ident, ()))
+        owners = {owner for holder in holders if (owner := self._owner(holder, seen | {ident}))}
+        if tied:
+            owners.add(tied)
+        return next(iter(owners)) if len(owners) == 1 else None
 
     # -- selectors and hashes -------------------------------------------------------------------
 
