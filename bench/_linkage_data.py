@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import logging
-import math
 from pathlib import Path
 from typing import Any
 
-import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 
-QUIET = logging.WARNING
+from caseweave.linkage.baselines import QUIET, clusters_at, dob_comparison, name_comparison, train
+
 FEBRL_COLUMNS = (
     "given_name",
     "surname",
@@ -65,7 +63,7 @@ def iso_date(text: str | None) -> str | None:
 
 def read_febrl(folder: Path, name: str) -> list[dict[str, Any]]:
     """Rows of a Febrl CSV, values trimmed and lower-cased, '' as None, `dob` as ISO text and
-    `entity` the N of rec-N-org / rec-N-dup-0 (what the truth is)."""
+    `entity` the N of rec-N-org / rec-N-dup-K (what the truth is)."""
     rows: list[dict[str, Any]] = []
     with (folder / name).open(newline="", encoding="utf-8") as stream:
         for raw in csv.DictReader(stream, skipinitialspace=True):
@@ -77,110 +75,6 @@ def read_febrl(folder: Path, name: str) -> list[dict[str, Any]]:
             row["entity"] = row["unique_id"].split("-")[1]
             rows.append(row)
     return rows
-
-
-def probability(match_weight: float) -> float:
-    """The match probability of a Splink match weight (log2 odds)."""
-    return 1 / (1 + math.pow(2, -match_weight))
-
-
-def _name(column: str, other: str) -> Any:
-    return cl.CustomComparison(
-        output_column_name=column,
-        comparison_levels=[
-            cll.NullLevel(column),
-            cll.ExactMatchLevel(column).configure(tf_adjustment_column=column),
-            cll.JaroWinklerLevel(column, 0.92),
-            cll.JaroWinklerLevel(column, 0.88),
-            cll.LevenshteinLevel(column, 2),
-            cll.JaroWinklerLevel(column, 0.7),
-            cll.CustomLevel(f"{column}_l = {other}_r", label_for_charts=f"{column} = other {other}"),
-            cll.ElseLevel(),
-        ],
-    )
-
-
-def _dob() -> Any:
-    swap = (
-        "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
-        "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)"
-    )
-    return cl.CustomComparison(
-        output_column_name="dob",
-        comparison_levels=[
-            cll.NullLevel("dob"),
-            cll.ExactMatchLevel("dob"),
-            cll.CustomLevel(swap, label_for_charts="day/month swapped"),
-            cll.LevenshteinLevel("dob", 1),
-            cll.AbsoluteDateDifferenceLevel("dob", input_is_string=True, threshold=1, metric="month"),
-            cll.AbsoluteDateDifferenceLevel("dob", input_is_string=True, threshold=1, metric="year"),
-            cll.AbsoluteDateDifferenceLevel("dob", input_is_string=True, threshold=10, metric="year"),
-            cll.ElseLevel(),
-        ],
-    )
-
-
-def _train(linker: Linker, prior_rules: list[Any], recall: float, em_rules: list[Any]) -> list[str]:
-    """Prior, u and one EM session per rule; returns the sessions Splink refused (as caseweave's
-    own training does, a session whose block drives an m probability to 0 is skipped). Splink 5.0.0
-    drops the comparisons a session blocks on from the linker's own settings when the session
-    starts and puts them back only when it succeeds, so a refused session would leave the model
-    without them: the settings are restored from a copy taken before each session."""
-    training = linker.training
-    training.estimate_probability_two_random_records_match(prior_rules, recall=recall)
-    training.estimate_u_using_random_sampling(max_pairs=1e7, seed=42)
-    skipped = []
-    for n, rule in enumerate(em_rules):
-        before = linker._settings_obj.core_model_settings.copy()  # type: ignore[no-untyped-call]
-        try:
-            training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
-            )
-        except Exception as error:  # Splink raises assorted errors where a block holds too little
-            linker._settings_obj.core_model_settings = before
-            skipped.append(f"EM session {n + 1} of {len(em_rules)} skipped ({str(error)[:60]})")
-    return skipped
-
-
-def _clusters(linker: Linker, threshold: float) -> dict[str, str]:
-    predictions = linker.inference.predict(threshold_match_probability=min(threshold, 0.01))
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=threshold
-    )
-    return {str(row["unique_id"]): str(row["cluster_id"]) for row in clusters.as_record_list()}
-
-
-def splink_person_fields(rows: list[dict[str, Any]], threshold: float) -> tuple[dict[str, str], list[str]]:
-    """Plain Splink dedupe on given_name, family_name, dob (ISO text) and country: unique_id →
-    cluster. Blocking on names, name prefixes, swapped names and dates of birth."""
-    db_api = DuckDBAPI()
-    records = db_api.register(rows, dataset_display_name="person_fields")
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="unique_id",
-        comparisons=[
-            _name("given_name", "family_name"),
-            _name("family_name", "given_name"),
-            _dob(),
-            cl.ExactMatch("country").configure(term_frequency_adjustments=True),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("given_name", "family_name"),
-            block_on("family_name", "dob"),
-            block_on("given_name", "dob"),
-            CustomRule("l.given_name = r.family_name AND l.family_name = r.given_name"),
-            block_on("substr(given_name, 1, 2)", "substr(family_name, 1, 2)"),
-            block_on("dob", "substr(given_name, 1, 1)"),
-        ],
-    )
-    linker = Linker(records, settings, log_level=QUIET)
-    skipped = _train(
-        linker,
-        [block_on("given_name", "family_name", "dob")],
-        0.8,
-        [block_on("dob"), block_on("given_name", "family_name")],
-    )
-    return _clusters(linker, threshold), skipped
 
 
 FEBRL_PREDICT_BLOCKING: list[Any] = [
@@ -202,20 +96,21 @@ FEBRL_PREDICT_BLOCKING: list[Any] = [
 
 
 def splink_febrl(
-    rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], threshold: float
+    rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]] | None, threshold: float
 ) -> tuple[dict[str, str], list[str]]:
-    """The prototype's Febrl4 model (a2): link_only A × B, names, dob, every address part apart,
-    wide blocking; no soc_sec_id. unique_id (rec-…) → cluster."""
+    """The prototype's Febrl4 model (a2): link_only A × B (rows_b None: dedupe_only of A, as Febrl3
+    needs), names, dob, every address part apart, wide blocking; no soc_sec_id. unique_id → cluster."""
     db_api = DuckDBAPI()
-    sdf_a = db_api.register(rows_a, dataset_display_name="febrl_a")
-    sdf_b = db_api.register(rows_b, dataset_display_name="febrl_b")
+    frames = [db_api.register(rows_a, dataset_display_name="febrl_a")]
+    if rows_b is not None:
+        frames.append(db_api.register(rows_b, dataset_display_name="febrl_b"))
     settings = SettingsCreator(
-        link_type="link_only",
+        link_type="link_only" if rows_b is not None else "dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[
-            _name("given_name", "surname"),
-            _name("surname", "given_name"),
-            _dob(),
+            name_comparison("given_name", "surname"),
+            name_comparison("surname", "given_name"),
+            dob_comparison(),
             cl.ExactMatch("street_number"),
             cl.JaroWinklerAtThresholds("address_1", [0.92, 0.8]).configure(term_frequency_adjustments=True),
             cl.JaroWinklerAtThresholds("address_2", [0.92, 0.8]),
@@ -225,11 +120,11 @@ def splink_febrl(
         ],
         blocking_rules_to_generate_predictions=FEBRL_PREDICT_BLOCKING,
     )
-    linker = Linker([sdf_a, sdf_b], settings, log_level=QUIET)
-    skipped = _train(
+    linker = Linker(frames, settings, log_level=QUIET)
+    skipped = train(
         linker,
         [block_on("given_name", "surname", "dob"), block_on("given_name", "dob", "postcode")],
         0.8,
         [block_on("given_name", "surname"), block_on("dob"), block_on("postcode")],
     )
-    return _clusters(linker, threshold), skipped
+    return clusters_at(linker, threshold), skipped

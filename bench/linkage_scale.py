@@ -309,8 +309,8 @@ def child(args: argparse.Namespace) -> None:
     load_before = _load()
     result: dict[str, Any]
     if args.child == "raw":
-        from bench._linkage_data import probability
         from bench._scale_data import file_name, ref
+        from caseweave.linkage.baselines import probability
 
         threshold = probability(state["threshold"])
         raw = run_raw(path, op_id, threshold)

@@ -54,6 +54,18 @@ def print_summary(summary: RunSummary) -> None:
     )
     if summary.model_note:
         console.print(f"model: {summary.model_note}", highlight=False)
+    if summary.uncorroborated:
+        console.print(
+            f"{summary.uncorroborated} pair(s) above the model's threshold not linked: they share only "
+            "weak tokens (a handle's core, one name, a town)",
+            highlight=False,
+        )
+    if summary.held_apart:
+        console.print(
+            f"{summary.held_apart} chain(s) of links split: their records state different dates of "
+            "birth (an analyst's 'same' judgement overrides)",
+            highlight=False,
+        )
     if summary.seconds:
         parts = ", ".join(f"{part} {n:.1f} s" for part, n in summary.seconds.items() if part != "total")
         console.print(f"time: {summary.seconds['total']:.1f} s ({parts})", highlight=False)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseweave.db.bulk import chunks
+from caseweave.intake.models import PersonRecord
 from caseweave.linkage.clustering import JudgedPair
 from caseweave.linkage.models import Judgement, Link, Subject, SubjectMember
 
@@ -106,3 +108,16 @@ def _add(session: Session, inputs: Inputs, records: list[int]) -> None:
         ):
             inputs.previous[record_id] = public_id
             inputs.ages[public_id] = subject_id
+
+
+def born(session: Session, records: Iterable[int]) -> dict[int, date]:
+    """record -> its stated date of birth, for those of `records` that state one."""
+    out: dict[int, date] = {}
+    for part in chunks(sorted(set(records)), BATCH):
+        rows = session.execute(
+            select(PersonRecord.id, PersonRecord.date_of_birth).where(
+                PersonRecord.id.in_(part), PersonRecord.date_of_birth.is_not(None)
+            )
+        )
+        out.update((record, stated) for record, stated in rows if stated is not None)
+    return out

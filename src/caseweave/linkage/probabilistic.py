@@ -10,7 +10,9 @@ feature cache where its checks find it still valid (linkage.feature_cache).
 Pairs at or above the clustering threshold (Settings.link_match_weight_threshold) are stored as
 links of kind "probabilistic" with their match weight, match probability and each comparison's part
 ({comparison: {"level": label, "match_weight": log2 Bayes factor}}; the match weight is the prior's
-log2 odds plus these parts). They replace the probabilistic links the run's records had.
+log2 odds plus these parts). They replace the probabilistic links the run's records had. A pair
+whose evidence is only weak shared tokens (linkage.corroboration) is not linked, however high its
+weight; the run counts them (`uncorroborated`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from caseweave.config import Settings
 from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage import evidence, model_store
+from caseweave.linkage.corroboration import corroborated
 from caseweave.linkage.models import Link
 from caseweave.linkage.warninglists import build_matcher
 
@@ -48,6 +51,7 @@ class Prediction:
     # those links (a_id, b_id, match weight, evidence), which replaced the run's records' earlier
     # ones; None if the run replaced none (the model was skipped)
     pairs: tuple[tuple[int, int, float, str], ...] | None = None
+    uncorroborated: int = 0  # pairs above the threshold not linked: weak shared tokens only
 
     @property
     def linked(self) -> set[int]:
@@ -128,9 +132,10 @@ def predict_links(
                 linker, note = _linker(session, operation_id, run, records, retrain=False)
                 pairs = predict(run, linker, new_ids, threshold=threshold)
             written = pool.submit(features.checkpoint)  # while the links are stored
-            replaced = store_links(session, operation_id, run_id, pairs, new_ids)
+            kept = [pair for pair in pairs if corroborated(pair.contributions)]
+            replaced = store_links(session, operation_id, run_id, kept, new_ids)
             written.result()
-    return Prediction(len(replaced), note, tuple(replaced))
+    return Prediction(len(replaced), note, tuple(replaced), uncorroborated=len(pairs) - len(kept))
 
 
 def _stored_model(session: Session, operation_id: int, run: Engine) -> tuple[StoredModel | None, str]:

@@ -29,6 +29,8 @@ class RunOut(BaseModel):
     alerts_updated: int
     over_correlating: list[dict[str, Any]]
     conflicts: list[dict[str, Any]]
+    held_apart: int  # chains of links split: their records state different dates of birth
+    uncorroborated: int  # model pairs above the threshold not linked: weak shared tokens only
     model_note: str | None
     seconds: dict[str, float]  # correlation, model, clustering, alerts, total
 

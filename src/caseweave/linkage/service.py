@@ -53,6 +53,8 @@ class RunSummary:
     alerts_updated: int = 0
     over_correlating: list[OverCorrelating] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    held_apart: int = 0  # chains split because their records state different dates of birth
+    uncorroborated: int = 0  # model pairs above the threshold not linked: weak shared tokens only
     model_note: str | None = None
     # wall-clock seconds of each part (correlation, model, clustering, alerts) and the total: where a
     # long run at national scale spent its time. With the model, correlation runs while it scores and
@@ -194,6 +196,8 @@ def _run(
         alerts_updated=alerts.updated,
         over_correlating=correlation.over_correlating,
         conflicts=outcome.conflicts,
+        held_apart=outcome.held_apart,
+        uncorroborated=predicted.uncorroborated,
         model_note=predicted.note,
         seconds=seconds,
     )
@@ -207,6 +211,8 @@ def _run(
         "alerts_new": summary.alerts_new,
         "over_correlating": len(correlation.over_correlating),
         "conflicts": [sorted(c.same_judgements + c.not_same_judgements) for c in outcome.conflicts],
+        "held_apart": outcome.held_apart,
+        "uncorroborated": predicted.uncorroborated,
         "model": predicted.note,
         "seconds": seconds,
     }

@@ -1,0 +1,68 @@
+"""A model link needs a signal that names a person; weak shared tokens alone never link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from caseweave.linkage.corroboration import NAME_AGREES, NAME_PARTS, STRONG, corroborated
+from caseweave.linkage.splink_settings import settings_dict
+
+
+def parts(**levels: tuple[str, float]) -> dict[str, Any]:
+    return {name: {"level": level, "match_weight": weight} for name, (level, weight) in levels.items()}
+
+
+def test_a_handle_core_with_other_digits_and_a_common_first_name_do_not_link() -> None:
+    """sonofgod123 ~ sonofgod456 and both called Daniel: the case that chained six people into one."""
+    assert not corroborated(
+        parts(
+            username=("same core, other digits", 6.1),
+            given_name=("exact", 4.2),
+            family_name=("different", -3.0),
+            country=("exact", 1.0),
+            locality=("the town alone", 2.5),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "strong",
+    [
+        {"email": ("e-mail address in common", 9.0)},
+        {"phone": ("phone number in common", 9.0)},
+        {"username": ("same handle elsewhere", 7.0)},
+        {"date_of_birth": ("day and month swapped", 5.0)},
+        {"ip": ("an IP-day in common", 3.0)},
+        {"street": ("same address", 6.0)},
+        {"given_name": ("exact", 3.0), "family_name": ("swapped with given_name", 4.0)},
+    ],
+)
+def test_one_signal_that_names_a_person_corroborates_the_weak_ones(
+    strong: dict[str, tuple[str, float]],
+) -> None:
+    assert corroborated(parts(**{"locality": ("the town alone", 2.0), **strong}))
+
+
+def test_a_strong_level_the_model_weighs_against_a_match_does_not_corroborate() -> None:
+    assert not corroborated(parts(ip=("an IP-day in common", -0.5), username=("same handle core", 5.0)))
+
+
+def test_one_name_part_alone_does_not_corroborate() -> None:
+    assert not corroborated(parts(given_name=("exact", 8.0), family_name=("alike (transliteration)", 2.0)))
+
+
+def test_every_strong_level_is_a_level_the_model_has() -> None:
+    """A renamed level would silently turn corroboration off: the labels must be the model's own."""
+    settings = settings_dict("duckdb")
+    labels = {
+        comparison["output_column_name"]: {
+            level["label_for_charts"] for level in comparison["comparison_levels"]
+        }
+        for comparison in settings["comparisons"]
+    }
+    for comparison, levels in STRONG.items():
+        assert levels <= labels[comparison], comparison
+    for name in NAME_PARTS:
+        assert NAME_AGREES & labels[name] == NAME_AGREES - {f"swapped with {name}"}
