@@ -1,4 +1,4 @@
-"""Links that chain people together are split where their records state different dates of birth."""
+"""A subject whose records state dates of birth no clerk's slip explains is flagged for review."""
 
 from __future__ import annotations
 
@@ -14,34 +14,28 @@ from caseweave.config import Settings
 from caseweave.db.runtime import Database
 from caseweave.intake.models import PersonRecord
 from caseweave.intake.service import import_referral
-from caseweave.linkage.hard_evidence import HARD_EVIDENCE, held_apart
+from caseweave.linkage.explain import subject_view
+from caseweave.linkage.hard_evidence import conflicting, one_person
 from caseweave.linkage.models import Subject, SubjectMember
 from caseweave.linkage.service import RunSummary, link_operation
 from tests.intake.misp_docs import attr, event, obj
 from tests.support.world import World, build_world
 
 
-def test_records_with_conflicting_dates_are_held_apart_and_typos_are_not() -> None:
-    born = {
-        1: date(1980, 1, 1),
-        2: date(1980, 1, 1),
-        3: date(1995, 6, 15),
-        4: date(1980, 1, 11),  # one character off record 1's: a typo
-        5: date(1995, 3, 6),  # not a swap of 1995-06-15
-    }
-    pairs, split = held_apart([[1, 2, 3], [1, 4], [3, 5, 6]], born, {})
-    assert split == 2
-    assert {frozenset((p.a, p.b)) for p in pairs} == {frozenset(p) for p in ((1, 3), (2, 3), (3, 5))}
-    assert {(p.verdict, p.judgement_id) for p in pairs} == {("not_same", HARD_EVIDENCE)}
+def test_dates_a_clerk_could_have_slipped_on_are_one_person_and_others_conflict() -> None:
+    stated = [date(1980, 1, 1), date(1980, 1, 11), date(1980, 1, 1), date(1995, 6, 15), date(1995, 3, 6)]
+    assert conflicting(stated) == [
+        (date(1980, 1, 1), date(1995, 3, 6)),
+        (date(1980, 1, 1), date(1995, 6, 15)),
+        (date(1980, 1, 11), date(1995, 3, 6)),
+        (date(1980, 1, 11), date(1995, 6, 15)),
+        (date(1995, 3, 6), date(1995, 6, 15)),
+    ]
+    assert one_person(date(1990, 3, 4), date(1990, 4, 3))  # day and month swapped
+    assert not one_person(date(1990, 3, 4), date(1991, 4, 3))
 
 
-def test_records_an_analyst_judged_the_same_are_never_held_apart() -> None:
-    born = {1: date(1980, 1, 1), 2: date(1995, 6, 15)}
-    assert held_apart([[1, 2]], born, {1: 9, 2: 9}) == ([], 0)
-
-
-def test_a_swapped_day_and_month_is_one_person() -> None:
-    assert held_apart([[1, 2]], {1: date(1990, 3, 4), 2: date(1990, 4, 3)}, {}) == ([], 0)
+PHONE = "+447400123456"
 
 
 @pytest.fixture
@@ -50,7 +44,13 @@ def world(db: Database, settings: Settings) -> World:
 
 
 def _send(
-    db: Database, world: World, n: int, name: str, born: str | None, *selectors: tuple[str, str]
+    db: Database,
+    world: World,
+    agency: str,
+    n: int,
+    name: str,
+    born: str | None,
+    *selectors: tuple[str, str],
 ) -> int:
     fields = [("p1n", "full-name", "full-name", name)]
     if born:
@@ -63,10 +63,11 @@ def _send(
     with db.transaction() as session:
         outcome = import_referral(
             session,
-            Actor.for_user(world.user("LEAD", "analyst")),
+            Actor.for_user(world.user(agency, "analyst")),
             world.operation_id,
             io.BytesIO(json.dumps(document).encode()),
             f"event{n}.json",
+            released_to=() if agency == "LEAD" else ("LEAD",),
         )
         return session.scalars(
             select(PersonRecord.id).where(PersonRecord.referral_id == outcome.referral.id)
@@ -87,30 +88,39 @@ def _subject(db: Database, record: int) -> str:
         ).one()
 
 
-def test_a_chain_through_shared_selectors_is_split_between_two_dates_of_birth(
+def test_a_subject_whose_records_state_two_dates_of_birth_is_flagged_to_those_who_see_both(
     db: Database, settings: Settings, world: World
 ) -> None:
-    """A father and son share the family e-mail; the son's phone is also on a record without a date."""
-    father = _send(db, world, 1, "Alex Sample", "1961-04-02", ("email-src", "family@example.org"))
-    middle = _send(
+    """A father and son share the family e-mail; the son's phone is also on a record without a date.
+    PARTNER releases its records to LEAD; LEAD's stays its own."""
+    father = _send(db, world, "LEAD", 1, "Alex Sample", "1961-04-02", ("email-src", "family@example.org"))
+    _send(
         db,
         world,
+        "PARTNER",
         2,
         "A. Sample",
         None,
         ("email-src", "family@example.org"),
-        ("phone-number", "+447400123456"),
+        ("phone-number", PHONE),
     )
-    son = _send(db, world, 3, "Alex Sample", "1994-08-30", ("phone-number", "+447400123456"))
+    _send(db, world, "PARTNER", 3, "Alex Sample", "1994-08-30", ("phone-number", PHONE))
     summary = _link(db, settings, world)
-    assert summary.held_apart == 1
-    assert _subject(db, father) != _subject(db, son)
-    assert _subject(db, middle) in {_subject(db, father), _subject(db, son)}
+    assert summary.flagged == 1
+    subject = _subject(db, father)
+    with db.transaction() as session:
+        (reason,) = subject_view(session, Actor.for_user(world.user("LEAD", "analyst")), subject).review
+        assert "1961-04-02 (LEAD record" in reason and "1994-08-30 (PARTNER record" in reason
+        # PARTNER may not see LEAD's AMBER record: one date is all it sees, and nothing says more
+        assert subject_view(session, Actor.for_user(world.user("PARTNER", "analyst")), subject).review == []
 
 
-def test_a_typo_in_a_date_of_birth_does_not_split(db: Database, settings: Settings, world: World) -> None:
-    first = _send(db, world, 1, "Alex Sample", "1961-04-02", ("email-src", "alex@example.org"))
-    second = _send(db, world, 2, "Alex Sample", "1961-04-03", ("email-src", "alex@example.org"))
+def test_a_typo_in_a_date_of_birth_is_not_flagged(db: Database, settings: Settings, world: World) -> None:
+    first = _send(db, world, "LEAD", 1, "Alex Sample", "1961-04-02", ("email-src", "alex@example.org"))
+    second = _send(db, world, "LEAD", 2, "Alex Sample", "1961-04-03", ("email-src", "alex@example.org"))
     summary = _link(db, settings, world)
-    assert summary.held_apart == 0
+    assert summary.flagged == 0
     assert _subject(db, first) == _subject(db, second)
+    with db.transaction() as session:
+        lead = Actor.for_user(world.user("LEAD", "analyst"))
+        assert subject_view(session, lead, _subject(db, first)).review == []

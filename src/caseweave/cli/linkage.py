@@ -60,10 +60,10 @@ def print_summary(summary: RunSummary) -> None:
             "weak tokens (a handle's core, one name, a town)",
             highlight=False,
         )
-    if summary.held_apart:
+    if summary.flagged:
         console.print(
-            f"{summary.held_apart} chain(s) of links split: their records state different dates of "
-            "birth (an analyst's 'same' judgement overrides)",
+            f"{summary.flagged} subject(s) flagged for review: their records state different dates of "
+            "birth (`caseweave subject show` says which)",
             highlight=False,
         )
     if summary.seconds:
@@ -103,6 +103,8 @@ def subject_show(
         )
         if view.hidden_note:
             console.print(view.hidden_note)
+        for reason in view.review:
+            console.print(f"REVIEW: {reason}", highlight=False)
         table(
             "records",
             ["record", "agency", "file", "ref", "name", "born", "country", "selectors"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from caseweave.audit import service as audit
 from caseweave.errors import NotFound
 from caseweave.intake.models import PersonRecord, Referral, Sighting
 from caseweave.linkage.alerts import HIDDEN_MESSAGE
+from caseweave.linkage.hard_evidence import conflicting
 from caseweave.linkage.models import Judgement, Link, Subject, SubjectEvent, SubjectMember
 from caseweave.operations.models import Agency
 
@@ -43,6 +45,22 @@ class SubjectView:
     events: Sequence[SubjectEvent]
     hidden_note: str | None = None
     agencies: list[str] = field(default_factory=list)
+    # why an analyst should check that the records are one person, from what the viewer may see
+    review: list[str] = field(default_factory=list)
+
+
+def _review(views: Sequence[RecordView]) -> list[str]:
+    """Conflicting dates of birth among the records shown, with whose record states each."""
+    stated: dict[date, list[str]] = {}
+    for view in views:
+        if view.record.date_of_birth is not None:
+            stated.setdefault(view.record.date_of_birth, []).append(f"{view.agency} record {view.record.id}")
+    pairs = conflicting(stated)
+    if not pairs:
+        return []
+    dates = sorted({day for pair in pairs for day in pair})
+    listed = "; ".join(f"{day.isoformat()} ({', '.join(stated[day])})" for day in dates)
+    return [f"its records state different dates of birth: {listed}. Judge whether they are one person."]
 
 
 def find_subject(session: Session, public_id: str) -> Subject | None:
@@ -126,6 +144,7 @@ def subject_view(session: Session, actor: Actor, public_id: str, *, sightings: i
         judgements=judgements,
         events=events,
         agencies=sorted({v.agency for v in views}),
+        review=_review(views),
     )
     own_agency = actor.user.agency_id if actor.user else None
     if hidden is not None and any(v.record.owner_agency_id == own_agency for v in views):

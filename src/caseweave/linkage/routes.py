@@ -75,6 +75,7 @@ def subject(public_id: str, session: SessionDep, actor: ActorDep) -> object:
         status=view.subject.status,
         agencies=view.agencies,
         hidden_note=view.hidden_note,
+        review=view.review,
         records=[
             SubjectRecordOut(
                 id=r.record.id,

@@ -29,7 +29,7 @@ class RunOut(BaseModel):
     alerts_updated: int
     over_correlating: list[dict[str, Any]]
     conflicts: list[dict[str, Any]]
-    held_apart: int  # chains of links split: their records state different dates of birth
+    flagged: int  # subjects whose records state conflicting dates of birth: for review
     uncorroborated: int  # model pairs above the threshold not linked: weak shared tokens only
     model_note: str | None
     seconds: dict[str, float]  # correlation, model, clustering, alerts, total
@@ -105,6 +105,7 @@ class SubjectOut(BaseModel):
     status: str
     agencies: list[str]
     hidden_note: str | None
+    review: list[str]  # why to check that its records are one person (conflicting dates of birth)
     records: list[SubjectRecordOut]
     links: list[LinkOut]
     judgements: list[JudgementOut]

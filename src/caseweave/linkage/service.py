@@ -53,7 +53,7 @@ class RunSummary:
     alerts_updated: int = 0
     over_correlating: list[OverCorrelating] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
-    held_apart: int = 0  # chains split because their records state different dates of birth
+    flagged: int = 0  # subjects whose records state conflicting dates of birth: for review
     uncorroborated: int = 0  # model pairs above the threshold not linked: weak shared tokens only
     model_note: str | None = None
     # wall-clock seconds of each part (correlation, model, clustering, alerts) and the total: where a
@@ -196,7 +196,7 @@ def _run(
         alerts_updated=alerts.updated,
         over_correlating=correlation.over_correlating,
         conflicts=outcome.conflicts,
-        held_apart=outcome.held_apart,
+        flagged=outcome.flagged,
         uncorroborated=predicted.uncorroborated,
         model_note=predicted.note,
         seconds=seconds,
@@ -211,7 +211,7 @@ def _run(
         "alerts_new": summary.alerts_new,
         "over_correlating": len(correlation.over_correlating),
         "conflicts": [sorted(c.same_judgements + c.not_same_judgements) for c in outcome.conflicts],
-        "held_apart": outcome.held_apart,
+        "flagged": outcome.flagged,
         "uncorroborated": predicted.uncorroborated,
         "model": predicted.note,
         "seconds": seconds,

@@ -23,7 +23,7 @@ from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage import cluster_inputs
 from caseweave.linkage.clustering import Conflict, Edge, JudgedPair, Refusal, cluster
-from caseweave.linkage.hard_evidence import held_apart
+from caseweave.linkage.hard_evidence import conflicting
 from caseweave.linkage.models import Alert, Link, LinkageRun, Subject, SubjectEvent, SubjectMember
 from caseweave.linkage.stable_ids import LineageEvent, assign
 
@@ -47,7 +47,7 @@ class ClusterOutcome:
     events: dict[str, int] = field(default_factory=dict)
     refused: list[Refusal] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
-    held_apart: int = 0  # chains split because their records state different dates of birth
+    flagged: int = 0  # subjects whose records state conflicting dates of birth: for review
     # subject id -> the links between two of its records with their evidence (alerts say what
     # matched), for the scope's subjects: read with the scope, they need no second read
     within: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
@@ -109,8 +109,8 @@ def recluster(
     else:
         inputs = cluster_inputs.widened(session, inputs, records, seeds or (), model_links)
     edges, judged = _evidence(inputs, rules)
-    apart, outcome.held_apart = _hard_evidence(session, records, edges, judged)
-    clustering = cluster(records, edges, [*judged, *apart])
+    clustering = cluster(records, edges, judged)
+    outcome.flagged = _flagged(session, clustering.clusters)
     outcome.refused, outcome.conflicts = clustering.refused, clustering.conflicts
     previous, ages = inputs.previous, inputs.ages
     pending = _Pending()
@@ -182,52 +182,14 @@ def _evidence(inputs: cluster_inputs.Inputs, rules: EvidenceRules) -> tuple[list
     return edges, judged
 
 
-def _hard_evidence(
-    session: Session, records: Sequence[int], edges: Sequence[Edge], judged: Sequence[JudgedPair]
-) -> tuple[list[JudgedPair], int]:
-    """Cannot-links for records evidence would join though their dates of birth conflict
-    (linkage.hard_evidence); only the records of multi-record components are read."""
-    joined = _Components()
-    same = _Components()
-    for edge in edges:
-        joined.join(edge.a, edge.b)
-    for pair in judged:
-        if pair.verdict == "same":
-            joined.join(pair.a, pair.b)
-            same.join(pair.a, pair.b)
-    components = joined.groups()
-    if not components:
-        return [], 0
-    born = cluster_inputs.born(session, [r for group in components for r in group])
-    return held_apart(components, born, {r: same.find(r) for r in same.parent})
-
-
-class _Components:
-    """Union-find over the records edges name: the components clustering would start from."""
-
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, record: int) -> int:
-        parent = self.parent
-        root = parent.setdefault(record, record)
-        while parent[root] != root:
-            root = parent[root]
-        while parent[record] != root:
-            parent[record], record = root, parent[record]
-        return root
-
-    def join(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra] = rb
-
-    def groups(self) -> list[list[int]]:
-        """Components of two records or more."""
-        out: dict[int, list[int]] = {}
-        for record in self.parent:
-            out.setdefault(self.find(record), []).append(record)
-        return [group for group in out.values() if len(group) > 1]
+def _flagged(session: Session, clusters: Sequence[frozenset[int]]) -> int:
+    """How many multi-record clusters hold records with conflicting dates of birth (linkage.hard_evidence);
+    only their records are read."""
+    groups = [group for group in clusters if len(group) > 1]
+    if not groups:
+        return 0
+    born = cluster_inputs.born(session, [record for group in groups for record in group])
+    return sum(1 for group in groups if conflicting(born[r] for r in group if r in born))
 
 
 def _within(
