@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from caseweave.audit.models import AuditEntry
 from caseweave.config import Settings
 from caseweave.db.runtime import Database
 from caseweave.intake.models import PersonRecord
@@ -46,9 +47,9 @@ def _subject_ids(text: str) -> list[str]:
     return sorted(set(re.findall(r"SUB-\d{6}", text)))
 
 
-def _scores(printed: str) -> dict[str, tuple[float, float, float]]:
-    """level → (precision, recall, F1) from `caseweave eval linkage`'s table."""
-    found = re.findall(r"(pairwise|cluster)\W+([\d.]+)\W+([\d.]+)\W+([\d.]+)", printed)
+def _scores(printed: str, configuration: str = "caseweave") -> dict[str, tuple[float, float, float]]:
+    """level → (precision, recall, F1) of one configuration from `caseweave eval linkage`'s table."""
+    found = re.findall(rf"{configuration}\W+(pairwise|cluster)\W+([\d.]+)\W+([\d.]+)\W+([\d.]+)", printed)
     return {level: (float(p), float(r), float(f)) for level, p, r, f in found}
 
 
@@ -127,6 +128,20 @@ def test_judgements_stick_and_the_export_scores_against_truth(
     subject_of = {name: by_ref[ref]["subject_id"] for name, ref in account.items()}
     assert subject_of["a1"] == subject_of["p1"] != subject_of["a2"]
 
+    # The operator's explicit, audited export of every record, across need-to-know, for evaluation
+    every = ["subjects", "export", "--operation", "1", "--every-record"]
+    assert "say why every record is exported" in fails(database_url, *every)
+    assert "operator" in fails(database_url, *every, "--reason", "scoring", "--user", "analyst.lead")
+    everything = list(csv.DictReader(io.StringIO(ok(database_url, *every, "--reason", "scoring"))))
+    assert {row["record_id"]: row["subject_id"] for row in everything} == {
+        ref: row["subject_id"] for ref, row in by_ref.items()
+    }
+    with db.transaction() as session:
+        (entry,) = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "subject.export_every_record")
+        )
+        assert entry.detail["reason"] == "scoring" and entry.detail["rows"] == 3
+
     truth = tmp_path / "truth.json"
     people = {"a1": "T1", "p1": "T1", "a2": "T2"}
     truth.write_text(
@@ -141,6 +156,9 @@ def test_judgements_stick_and_the_export_scores_against_truth(
     )
     scored = ok(database_url, "eval", "linkage", "--operation", "1", "--truth", str(truth))
     assert _scores(scored) == {"pairwise": (1.0, 1.0, 1.0), "cluster": (1.0, 1.0, 1.0)}, scored
+    # beside the baselines on the same records: a1 and p1 share an e-mail, so naive exact joins them too
+    assert _scores(scored, "naive exact") == _scores(scored), scored
+    assert _scores(scored, "plain Splink") or "plain Splink: not run (" in scored, scored
     # The same truth as a CSV, with the file column and without it (refs alone)
     for columns in (("file", "record_ref", "entity_id"), ("record_ref", "entity_id")):
         as_csv = tmp_path / f"truth-{len(columns)}.csv"

@@ -150,13 +150,27 @@ def subjects_export(
     operation: Annotated[str, typer.Option("--operation")],
     out: Annotated[Path | None, typer.Option("--out", help="CSV file (default: standard output)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv")] = "csv",
+    every_record: Annotated[
+        bool,
+        typer.Option(
+            "--every-record",
+            help="the operator only: every record of the operation, across need-to-know, for scoring "
+            "against the truth the data came with; audited with --reason",
+        ),
+    ] = False,
+    reason: Annotated[str, typer.Option("--reason", help="why every record is exported")] = "",
     user: UserOption = None,
 ) -> None:
-    """One row per referral record the user may see, with its subject id, for anyone to score."""
+    """One row per referral record the user may see, with its subject id and the record's own id in its
+    file (a MISP object uuid, a STIX id, a line), for anyone to score."""
     if fmt != "csv":
         raise Invalid(f"unknown export format {fmt!r}", field="format", hint="csv")
-    with unit_of_work(user, as_user=True) as (session, actor, _db):
-        rows = export.subject_rows(session, actor, operation_by_ref(session, actor, operation).id)
+    with unit_of_work(user, as_user=not every_record) as (session, actor, _db):
+        operation_id = operation_by_ref(session, actor, operation).id
+        if every_record:
+            rows = export.every_subject_row(session, actor, operation_id, reason)
+        else:
+            rows = export.subject_rows(session, actor, operation_id)
     handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
         writer = csv.writer(handle)
@@ -230,9 +244,17 @@ def eval_linkage(
             "--truth", help="truth.json of `caseweave synth operation`, or a CSV: record_ref,entity_id[,file]"
         ),
     ],
+    baselines: Annotated[
+        bool,
+        typer.Option(
+            "--baselines/--no-baselines",
+            help="also score naive exact correlation on non-IP selectors and plain Splink on person fields",
+        ),
+    ] = True,
     user: UserOption = None,
 ) -> None:
-    """Pairwise and cluster precision, recall and F1 of the operation's subjects against truth."""
+    """Pairwise and cluster precision, recall and F1 of the operation's subjects against truth, beside
+    two baselines on the same records."""
     expected = load_truth(truth)
     with unit_of_work(user) as (session, actor, _db):
         predicted = export.predicted_subjects(session, actor, operation_by_ref(session, actor, operation).id)
@@ -246,8 +268,32 @@ def eval_linkage(
     console.print(
         f"{scores.records} person records scored ({len(expected)} in truth, {len(predicted)} linked)"
     )
+    rows = [("caseweave", scores)]
+    if baselines:
+        # imported here: Splink and DuckDB cost ~200 ms at start-up, and only this needs them
+        from caseweave.linkage.baselines import baseline_subjects
+
+        with unit_of_work(user) as (session, actor, db):
+            inputs = export.baseline_inputs(session, actor, operation_by_ref(session, actor, operation).id)
+        for name, labels in baseline_subjects(inputs, threshold=db.settings.link_match_weight_threshold):
+            if isinstance(labels, str):
+                console.print(f"{name}: not run ({labels})", highlight=False)
+                continue
+            if expected and all(file == ANY_FILE for file, _ in expected):
+                labels, _ = by_ref_alone(labels)
+            rows.append((name, score(labels, expected)))
+    if baselines:
+        console.print(
+            "naive exact: records sharing any non-IP selector value joined; plain Splink: Splink on "
+            "names, date of birth and country alone",
+            highlight=False,
+        )
     table(
         "linkage against truth",
-        ["level", "precision", "recall", "F1"],
-        [(level, f"{p:.4f}", f"{r:.4f}", f"{f:.4f}") for level, p, r, f in scores.table()],
+        ["configuration", "level", "precision", "recall", "F1"],
+        [
+            (name, level, f"{p:.4f}", f"{r:.4f}", f"{f:.4f}")
+            for name, result in rows
+            for level, p, r, f in result.table()
+        ],
     )

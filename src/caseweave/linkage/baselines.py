@@ -151,3 +151,19 @@ def raw_splink_person_fields(
         [block_on("dob"), block_on("given_name", "family_name")],
     )
     return clusters_at(linker, threshold), skipped
+
+
+def baseline_subjects(inputs: Any, *, threshold: float) -> list[tuple[str, dict[tuple[str, str], str] | str]]:
+    """Each baseline's labelling of linkage.export.BaselineInputs' records, keyed (file, ref): "naive
+    exact" (non-IP selectors) and "plain Splink" (person fields); a baseline that cannot run says why
+    instead. threshold: caseweave's match weight threshold."""
+    out: list[tuple[str, dict[tuple[str, str], str] | str]] = []
+    joined = naive_exact(inputs.sightings, inputs.keys)
+    out.append(("naive exact", {inputs.keys[r]: str(c) for r, c in joined.items()}))
+    try:
+        clusters, _ = raw_splink_person_fields(inputs.people, probability(threshold))
+    except Exception as error:  # Splink refuses too few or too uniform records in assorted ways
+        out.append(("plain Splink", f"{type(error).__name__}: {str(error)[:120]}"))
+    else:
+        out.append(("plain Splink", {inputs.keys[int(uid)]: c for uid, c in clusters.items()}))
+    return out
