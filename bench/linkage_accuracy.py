@@ -86,46 +86,6 @@ def _ours(
     return predicted, seconds, note
 
 
-def _person_rows(db: Database, op_id: int) -> tuple[list[dict[str, Any]], dict[int, tuple[str, str]]]:
-    """Person records as plain Splink input (names split and folded as caseweave reads them, so
-    both sides compare the same strings) and id → (file, ref) for scoring."""
-    from sqlalchemy import select
-
-    from caseweave.intake.models import PersonRecord, Referral
-    from caseweave.linkage.features import split_name
-
-    rows: list[dict[str, Any]] = []
-    keys: dict[int, tuple[str, str]] = {}
-    query = (
-        select(
-            PersonRecord.id,
-            Referral.file_name,
-            PersonRecord.ref,
-            PersonRecord.full_name,
-            PersonRecord.given_name,
-            PersonRecord.family_name,
-            PersonRecord.date_of_birth,
-            PersonRecord.country,
-        )
-        .join(Referral, Referral.id == PersonRecord.referral_id)
-        .where(PersonRecord.operation_id == op_id)
-    )
-    with db.transaction() as session:
-        for pid, file_name, ref, full, given, family, born, country in session.execute(query):
-            given_key, family_key = split_name(full, given, family)
-            rows.append(
-                {
-                    "unique_id": pid,
-                    "given_name": given_key,
-                    "family_name": family_key,
-                    "dob": born.isoformat() if born else None,
-                    "country": country,
-                }
-            )
-            keys[pid] = (file_name, ref)
-    return rows, keys
-
-
 def _timed(run: Callable[[], T]) -> tuple[T, float]:
     started = time.perf_counter()
     result = run()
@@ -246,28 +206,21 @@ def _operation(session: Any, country: str, name: str) -> int:
 def _three(db: Database, settings: Settings, op_id: int, truth: dict[RecordKey, str]) -> list[Row]:
     """The two baselines (naive exact correlation on non-IP selectors, plain Splink on person
     fields) and caseweave, on the same records."""
-    from sqlalchemy import select
-
-    from caseweave.intake.models import Sighting
     from caseweave.linkage.baselines import naive_exact
+    from caseweave.linkage.export import baseline_inputs
 
     rows: list[Row] = []
-    people, keys = _person_rows(db, op_id)
-    _log("naive exact correlation on non-IP selectors…")
-    query = select(Sighting.person_record_id, Sighting.selector_type, Sighting.value).where(
-        Sighting.operation_id == op_id, Sighting.person_record_id.is_not(None)
-    )
     with db.transaction() as session:
-        found = [(int(record), kind, value) for record, kind, value in session.execute(query) if record]
-    joined, seconds = _timed(lambda: naive_exact(found, keys))
-    by_key = {keys[record]: str(cluster) for record, cluster in joined.items()}
-    rows.append(
-        _row("naive exact, non-IP selectors", score(by_key, truth), seconds, "union of shared values")
-    )
+        inputs = baseline_inputs(session, Actor.cli(), op_id)
+    _log("naive exact correlation on non-IP selectors…")
+    joined, seconds = _timed(lambda: naive_exact(inputs.sightings, inputs.keys))
+    by_key = {inputs.keys[record]: str(cluster) for record, cluster in joined.items()}
+    note = "records sharing any value joined"
+    rows.append(_row("naive exact, non-IP selectors", score(by_key, truth), seconds, note))
     _log("plain Splink on person fields…")
     threshold = probability(settings.link_match_weight_threshold)
-    (clusters, skipped), seconds = _timed(lambda: raw_splink_person_fields(people, threshold))
-    by_key = {keys[int(uid)]: cluster for uid, cluster in clusters.items()}
+    (clusters, skipped), seconds = _timed(lambda: raw_splink_person_fields(inputs.people, threshold))
+    by_key = {inputs.keys[int(uid)]: cluster for uid, cluster in clusters.items()}
     note = "; ".join([f"p ≥ {threshold:.3f}", *skipped])
     rows.append(_row("plain Splink, person fields", score(by_key, truth), seconds, note))
     _log("caseweave full run with the model…")

@@ -31,12 +31,7 @@ COLUMNS = (
     "middle_initial",
     "last_name",
     "date_of_birth",
-    "street_number",
-    "street_name",
-    "unit_number",
-    "city",
-    "state",
-    "zipcode",
+    *ADDRESS,
 )
 
 
