@@ -121,7 +121,8 @@ def synthetic(subjects: int, workdir: Path) -> tuple[str, list[Row]]:
         op_id = demo.operation.id
         imported = import_folder(session, Actor.cli(), demo.operation, data, lambda name: None)
     _log(
-        f"imported {imported.referrals} referrals, {imported.persons} person records, "
+        f"imported {imported.referrals} referrals, {imported.persons} persons and "
+        f"{imported.accounts} accounts as records, "
         f"{imported.sightings} sightings in {time.perf_counter() - started:.0f} s"
     )
     truth = load_truth(data / "truth.json")

@@ -103,8 +103,9 @@ def demo(
                 )
             formats = ", ".join(f"{count} {name}" for name, count in sorted(imported.by_format.items()))
             console.print(
-                f"imported {imported.referrals} referrals ({formats}): {imported.persons} person records, "
-                f"{imported.sightings} sightings, {imported.quarantined} records quarantined with reasons",
+                f"imported {imported.referrals} referrals ({formats}): {imported.persons} named persons "
+                f"and {imported.accounts} unnamed accounts as records, {imported.sightings} sightings, "
+                f"{imported.quarantined} records quarantined with reasons",
                 highlight=False,
             )
             with console.status("linking person records into subjects"):

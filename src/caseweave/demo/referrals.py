@@ -25,6 +25,7 @@ SENDERS = {agency.country: agency.code for agency in ROSTER if agency.kind == "p
 class DemoImport:
     referrals: int = 0
     persons: int = 0
+    accounts: int = 0  # records of unnamed online accounts (and phone lines)
     sightings: int = 0
     quarantined: int = 0
     by_format: dict[str, int] = field(default_factory=dict)
@@ -52,6 +53,7 @@ def import_folder(
             )
         result.referrals += 1
         result.persons += outcome.counts.get("persons", 0)
+        result.accounts += outcome.counts.get("accounts", 0) + outcome.counts.get("phone_lines", 0)
         result.sightings += outcome.counts.get("sightings", 0)
         result.quarantined += outcome.counts.get("quarantined", 0)
         result.by_format[outcome.referral.format] = result.by_format.get(outcome.referral.format, 0) + 1
