@@ -261,7 +261,8 @@ def _store_people(session: Any, op_id: int, agency: str, name: str, people: list
     from caseweave.intake.service import import_referral
     from caseweave.operations import service as ops
 
-    seed = "platform,account_id,username\nchatapp,seed,seed_account\n"
+    # the file's own name in it: two identical seed files would be one referral (imported once)
+    seed = f"platform,account_id,username\nchatapp,seed,seed_{name.replace(',', '_')}\n"
     outcome = import_referral(session, Actor.cli(), op_id, io.BytesIO(seed.encode()), name, agency=agency)
     agency_id = ops.agency_by_code(session, agency).id
     rows = [

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from caseweave.linkage.corroboration import NAME_AGREES, NAME_PARTS, STRONG, corroborated
+from caseweave.linkage.corroboration import BUILDING, NAME_AGREES, NAME_PARTS, STRONG, corroborated
 from caseweave.linkage.splink_settings import settings_dict
 
 
@@ -36,6 +36,8 @@ def test_a_handle_core_with_other_digits_and_a_common_first_name_do_not_link() -
         {"date_of_birth": ("day and month swapped", 5.0)},
         {"ip": ("an IP-day in common", 3.0)},
         {"street": ("same address", 6.0)},
+        {"street": ("street and premise lines swapped", 5.0)},
+        {"street": ("same street, number other or unstated", 2.0), "premise": ("alike (typo)", 3.0)},
         {"given_name": ("exact", 3.0), "family_name": ("swapped with given_name", 4.0)},
     ],
 )
@@ -49,8 +51,17 @@ def test_a_strong_level_the_model_weighs_against_a_match_does_not_corroborate() 
     assert not corroborated(parts(ip=("an IP-day in common", -0.5), username=("same handle core", 5.0)))
 
 
+def test_a_street_without_the_building_does_not_corroborate() -> None:
+    """Relatives and neighbours share a street and a town: that is a household, not a person."""
+    street = ("same street, number other or unstated", 3.0)
+    assert not corroborated(
+        parts(family_name=("exact", 6.0), street=street, locality=("same postcode and town", 4.0))
+    )
+
+
 def test_one_name_part_alone_does_not_corroborate() -> None:
-    assert not corroborated(parts(given_name=("exact", 8.0), family_name=("alike (transliteration)", 2.0)))
+    assert not corroborated(parts(given_name=("exact", 8.0), family_name=("different", -2.0)))
+    assert corroborated(parts(given_name=("exact", 8.0), family_name=("alike (transliteration)", 2.0)))
 
 
 def test_every_strong_level_is_a_level_the_model_has() -> None:
@@ -62,7 +73,7 @@ def test_every_strong_level_is_a_level_the_model_has() -> None:
         }
         for comparison in settings["comparisons"]
     }
-    for comparison, levels in STRONG.items():
+    for comparison, levels in (*STRONG.items(), *BUILDING):
         assert levels <= labels[comparison], comparison
     for name in NAME_PARTS:
         assert NAME_AGREES & labels[name] == NAME_AGREES - {f"swapped with {name}"}

@@ -10,8 +10,10 @@ pair is linked only when at least one signal that names a person agrees:
 - a shared e-mail address, phone number, account or handle;
 - the date of birth (exact, day and month swapped, one character off);
 - the same IP address on the same day (beside the rest: the model has weighed households);
-- the same house number and street;
-- both name parts (exact, a typo, or given and family name swapped).
+- the same house number and street, or the same building (the street, or its number, and the
+  flat / building line agree; or both lines agree written in the other order);
+- both name parts (exact, a typo, a transliteration, or given and family name swapped): a full
+  name, however common, against one part (a first name) or a handle's core.
 
 Pure logic over a scored pair's comparison parts ({comparison: {"level": label, "match_weight": w}},
 labels as linkage.splink_settings names them).
@@ -28,10 +30,25 @@ STRONG: dict[str, frozenset[str]] = {
     "username": frozenset({"same account", "same handle elsewhere"}),
     "date_of_birth": frozenset({"exact", "day and month swapped", "one character off"}),
     "ip": frozenset({"2+ IP-days in common", "an IP-day in common"}),
-    "street": frozenset({"same address", "same number, street alike (typo)"}),
+    "street": frozenset(
+        {"same address", "same number, street alike (typo)", "street and premise lines swapped"}
+    ),
 }
+# A street (or a house number) alone is many households; with the flat / building line, one building.
+BUILDING = (
+    ("street", frozenset({"same street, number other or unstated", "same house number, other street"})),
+    ("premise", frozenset({"same", "alike (typo)"})),
+)
 NAME_PARTS = ("given_name", "family_name")
-NAME_AGREES = frozenset({"exact", "similar (typo)", "swapped with family_name", "swapped with given_name"})
+NAME_AGREES = frozenset(
+    {
+        "exact",
+        "similar (typo)",
+        "alike (transliteration)",
+        "swapped with family_name",
+        "swapped with given_name",
+    }
+)
 
 
 def _agrees(parts: Mapping[str, Any], comparison: str, levels: frozenset[str]) -> bool:
@@ -45,5 +62,7 @@ def _agrees(parts: Mapping[str, Any], comparison: str, levels: frozenset[str]) -
 def corroborated(parts: Mapping[str, Any]) -> bool:
     """Whether the pair's evidence holds a signal that names a person (see the module's text)."""
     if any(_agrees(parts, comparison, levels) for comparison, levels in STRONG.items()):
+        return True
+    if all(_agrees(parts, comparison, levels) for comparison, levels in BUILDING):
         return True
     return all(_agrees(parts, name, NAME_AGREES) for name in NAME_PARTS)
