@@ -4,7 +4,7 @@ Links chain: A~B through a shared e-mail, B~C through a shared phone, and a subj
 a father and his son. Records that state different dates of birth (not the same, not day and month
 swapped, not one character off) are such a sign, and the subject says so to whoever reads it, with
 the dates it may see. It is flagged, not split: dates of birth are themselves often wrong in
-referrals (on Febrl3, 549 of 591 pairs of one person's records that state two dates differ by more
+referrals (on Febrl3, 489 of 591 pairs of one person's records that state two dates differ by more
 than one character), and splitting on them there broke 1 true cluster in 14.
 
 Pure logic: the caller passes the dates.
