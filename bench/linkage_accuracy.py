@@ -86,6 +86,15 @@ def _ours(
     return predicted, seconds, note
 
 
+# --threshold and --seed: the match weight threshold to try, and the synthetic operation's seed
+OVERRIDES: dict[str, Any] = {}
+SEED = [1]
+
+
+def _settings(path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{path}", **OVERRIDES)
+
+
 def _timed(run: Callable[[], T]) -> tuple[T, float]:
     started = time.perf_counter()
     result = run()
@@ -111,9 +120,9 @@ def synthetic(subjects: int, workdir: Path) -> tuple[str, list[Row]]:
 
     data = workdir / "data"
     started = time.perf_counter()
-    summary = write_operation(data, subjects=subjects, countries=35, seed=1)
+    summary = write_operation(data, subjects=subjects, countries=35, seed=SEED[0])
     _log(f"generated {summary.describe()} in {time.perf_counter() - started:.0f} s")
-    settings = Settings(database_url=f"sqlite:///{workdir / 'bench.db'}")
+    settings = _settings(workdir / "bench.db")
     db = Database.open(settings)
     started = time.perf_counter()
     with db.transaction() as session:
@@ -150,7 +159,7 @@ def febrl(dataset: str, folder: Path, workdir: Path) -> tuple[str, list[Row]]:
     note = "; ".join(["p ≥ 0.9, names+dob+address", *skipped])
     results.append(_row("raw Splink, Febrl model", score(clusters, truth), seconds, note))
 
-    settings = Settings(database_url=f"sqlite:///{workdir / 'febrl.db'}")
+    settings = _settings(workdir / "febrl.db")
     db = Database.open(settings)
     with db.transaction() as session:
         op_id = _operation(session, "AU", dataset)
@@ -181,7 +190,7 @@ def pseudopeople(path: Path, workdir: Path) -> tuple[str, list[Row]]:
             )
             by_source[row["source"]].append(person)
             truth[(f"{row['source']}.csv", row["record_id"])] = row["simulant_id"]
-    settings = Settings(database_url=f"sqlite:///{workdir / 'pseudopeople.db'}")
+    settings = _settings(workdir / "pseudopeople.db")
     db = Database.open(settings)
     with db.transaction() as session:
         op_id = _operation(session, "US", "pseudopeople")
@@ -308,7 +317,14 @@ def main() -> None:
     parser.add_argument("--pseudopeople-csv", type=Path, default=Path("/tmp/pseudopeople.csv"))
     parser.add_argument("--subjects", type=int, default=700)
     parser.add_argument("--febrl-dir", type=Path, default=DEFAULT_FEBRL_DIR)
+    parser.add_argument("--seed", type=int, default=1, help="the synthetic operation's seed")
+    parser.add_argument(
+        "--threshold", type=float, help="match weight threshold (default: the setting's), to choose it"
+    )
     args = parser.parse_args()
+    SEED[0] = args.seed
+    if args.threshold is not None:
+        OVERRIDES["link_match_weight_threshold"] = args.threshold
     with tempfile.TemporaryDirectory() as tmp:
         if args.dataset == "synthetic":
             title, rows = synthetic(args.subjects, Path(tmp))
