@@ -13,8 +13,8 @@ from caseweave.actor import Actor
 from caseweave.config import Settings
 from caseweave.db.runtime import Database
 from caseweave.intake.base import Example
-from caseweave.intake.batch import KIND_COUNTS
 from caseweave.intake.models import QuarantinedRecord
+from caseweave.intake.records import RECORD_KINDS
 from caseweave.intake.registry import IMPORTERS
 from caseweave.intake.service import ImportRejected, import_referral
 from tests.support.world import build_world
@@ -52,7 +52,7 @@ def test_a_shipped_example_imports_as_it_declares(
     counts = import_it(partial=bool(bad))
     stored = example.persons + example.sightings + example.media_hashes - example.quarantined
     assert counts["quarantined"] == bad
-    records = sum(counts[key] for key in KIND_COUNTS.values() if key in counts)
+    records = sum(counts[key] for key in RECORD_KINDS.values() if key in counts)
     assert records + counts["sightings"] + counts["media_hashes"] == stored
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(QuarantinedRecord)) == bad

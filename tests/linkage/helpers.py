@@ -12,6 +12,7 @@ from caseweave.actor import Actor
 from caseweave.db.runtime import Database
 from caseweave.intake.models import PersonRecord
 from caseweave.intake.service import import_referral
+from caseweave.linkage.models import Subject, SubjectMember
 
 HEADER = (
     "platform,account_id,username,display_name,email,phone,registration_ip,registration_time,"
@@ -45,3 +46,12 @@ def import_rows(
             select(PersonRecord.ref, PersonRecord.id).where(PersonRecord.referral_id == outcome.referral.id)
         )
         return {ref.partition(":")[2]: record_id for ref, record_id in records}
+
+
+def subject_of(db: Database, record_id: int) -> str:
+    with db.transaction() as session:
+        return session.scalars(
+            select(Subject.public_id)
+            .join(SubjectMember, SubjectMember.subject_id == Subject.id)
+            .where(SubjectMember.person_record_id == record_id)
+        ).one()

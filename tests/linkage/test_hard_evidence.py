@@ -16,9 +16,9 @@ from caseweave.intake.models import PersonRecord
 from caseweave.intake.service import import_referral
 from caseweave.linkage.explain import subject_view
 from caseweave.linkage.hard_evidence import conflicting, one_person
-from caseweave.linkage.models import Subject, SubjectMember
 from caseweave.linkage.service import RunSummary, link_operation
 from tests.intake.misp_docs import attr, event, obj
+from tests.linkage.helpers import subject_of
 from tests.support.world import World, build_world
 
 
@@ -79,15 +79,6 @@ def _link(db: Database, settings: Settings, world: World) -> RunSummary:
         return link_operation(session, Actor.cli(), settings, world.operation_id, use_model=False)
 
 
-def _subject(db: Database, record: int) -> str:
-    with db.transaction() as session:
-        return session.scalars(
-            select(Subject.public_id)
-            .join(SubjectMember, SubjectMember.subject_id == Subject.id)
-            .where(SubjectMember.person_record_id == record)
-        ).one()
-
-
 def test_a_subject_whose_records_state_two_dates_of_birth_is_flagged_to_those_who_see_both(
     db: Database, settings: Settings, world: World
 ) -> None:
@@ -107,7 +98,7 @@ def test_a_subject_whose_records_state_two_dates_of_birth_is_flagged_to_those_wh
     _send(db, world, "PARTNER", 3, "Alex Sample", "1994-08-30", ("phone-number", PHONE))
     summary = _link(db, settings, world)
     assert summary.flagged == 1
-    subject = _subject(db, father)
+    subject = subject_of(db, father)
     with db.transaction() as session:
         (reason,) = subject_view(session, Actor.for_user(world.user("LEAD", "analyst")), subject).review
         assert "1961-04-02 (LEAD record" in reason and "1994-08-30 (PARTNER record" in reason
@@ -120,7 +111,7 @@ def test_a_typo_in_a_date_of_birth_is_not_flagged(db: Database, settings: Settin
     second = _send(db, world, "LEAD", 2, "Alex Sample", "1961-04-03", ("email-src", "alex@example.org"))
     summary = _link(db, settings, world)
     assert summary.flagged == 0
-    assert _subject(db, first) == _subject(db, second)
+    assert subject_of(db, first) == subject_of(db, second)
     with db.transaction() as session:
         lead = Actor.for_user(world.user("LEAD", "analyst"))
-        assert subject_view(session, lead, _subject(db, first)).review == []
+        assert subject_view(session, lead, subject_of(db, first)).review == []

@@ -18,9 +18,9 @@ from caseweave.linkage import alert_workflow
 from caseweave.linkage.alerts import HIDDEN_MESSAGE
 from caseweave.linkage.explain import subject_view
 from caseweave.linkage.judgements import judge
-from caseweave.linkage.models import Alert, LinkageRun, Subject, SubjectMember
+from caseweave.linkage.models import Alert, LinkageRun, Subject
 from caseweave.linkage.service import RunSummary, link_operation
-from tests.linkage.helpers import HEADER, Row
+from tests.linkage.helpers import HEADER, Row, subject_of
 from tests.support.world import World, build_world
 
 SHARED = "shared.person@example.org"
@@ -58,15 +58,6 @@ def send(
 def link(db: Database, settings: Settings) -> RunSummary:
     with db.transaction() as session:
         return link_operation(session, Actor.cli(), settings, 1, use_model=False)
-
-
-def subject_of(db: Database, record_id: int) -> str:
-    with db.transaction() as session:
-        return session.scalars(
-            select(Subject.public_id)
-            .join(SubjectMember, SubjectMember.subject_id == Subject.id)
-            .where(SubjectMember.person_record_id == record_id)
-        ).one()
 
 
 def alerts_of(db: Database, world: World, agency: str) -> list[Alert]:

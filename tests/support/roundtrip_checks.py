@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from caseweave.intake.batch import KIND_COUNTS
 from caseweave.intake.models import PersonRecord, Sighting
+from caseweave.intake.records import RECORD_KINDS
 from caseweave.selectors import normalise
 from caseweave.synth import names
 from tests.support.roundtrip import (
@@ -97,7 +97,7 @@ def _covers(sighting: Sighting, first: datetime, last: datetime) -> bool:
 def _counts(r: Referral, problems: Problems) -> None:
     stored, counts = r.stored, r.stored.referral.counts
     uploads = sum(1 for ref in r.refs if r.truth.kind[r.file, ref] == "upload")
-    counted = sum(counts.get(key, 0) for key in KIND_COUNTS.values())
+    counted = sum(counts.get(key, 0) for key in RECORD_KINDS.values())
     wanted = {
         "truth entries": (r.truth.entries[r.file], r.truth.summary["files"][r.file]),
         "counted records": (counted, len(stored.persons)),

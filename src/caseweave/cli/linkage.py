@@ -256,9 +256,14 @@ def eval_linkage(
     """Pairwise and cluster precision, recall and F1 of the operation's subjects against truth, beside
     two baselines on the same records."""
     expected = load_truth(truth)
-    with unit_of_work(user) as (session, actor, _db):
-        predicted = export.predicted_subjects(session, actor, operation_by_ref(session, actor, operation).id)
-    if expected and all(file == ANY_FILE for file, _ in expected):
+    inputs = None
+    with unit_of_work(user) as (session, actor, db):
+        operation_id = operation_by_ref(session, actor, operation).id
+        predicted = export.predicted_subjects(session, actor, operation_id)
+        if baselines:
+            inputs = export.baseline_inputs(session, actor, operation_id)
+    refs_alone = bool(expected) and all(file == ANY_FILE for file, _ in expected)
+    if refs_alone:
         predicted, ambiguous = by_ref_alone(predicted)
         if ambiguous:
             console.print(
@@ -269,20 +274,15 @@ def eval_linkage(
         f"{scores.records} person records scored ({len(expected)} in truth, {len(predicted)} linked)"
     )
     rows = [("caseweave", scores)]
-    if baselines:
+    if inputs is not None:
         # imported here: Splink and DuckDB cost ~200 ms at start-up, and only this needs them
         from caseweave.linkage.baselines import baseline_subjects
 
-        with unit_of_work(user) as (session, actor, db):
-            inputs = export.baseline_inputs(session, actor, operation_by_ref(session, actor, operation).id)
         for name, labels in baseline_subjects(inputs, threshold=db.settings.link_match_weight_threshold):
             if isinstance(labels, str):
                 console.print(f"{name}: not run ({labels})", highlight=False)
                 continue
-            if expected and all(file == ANY_FILE for file, _ in expected):
-                labels, _ = by_ref_alone(labels)
-            rows.append((name, score(labels, expected)))
-    if baselines:
+            rows.append((name, score(by_ref_alone(labels)[0] if refs_alone else labels, expected)))
         console.print(
             "naive exact: records sharing any non-IP selector value joined; plain Splink: Splink on "
             "names, date of birth and country alone",

@@ -18,15 +18,13 @@ from sqlalchemy.orm import Session
 
 from caseweave.db.bulk import bulk_insert
 from caseweave.intake.models import PersonRecord, ReferralMediaHash, Sighting
-from caseweave.intake.records import MediaHash, ParsedItem, RecordError
+from caseweave.intake.records import RECORD_KINDS, MediaHash, ParsedItem, RecordError
 from caseweave.intake.records import PersonRecord as ParsedPerson
 from caseweave.intake.records import Sighting as ParsedSighting
 from caseweave.intake.rows import media_row, person_row, sighting_row
 from caseweave.selectors import InvalidSelector, Normalised, normalise
 
 BATCH = 5000
-# An import's count of each kind of record; persons and accounts are always stated, even at 0.
-KIND_COUNTS = {"person": "persons", "account": "accounts", "phone": "phone_lines"}
 WAITING_PHONES = 50_000  # past this many, waiting phones are stored with what is known by then
 
 
@@ -59,7 +57,7 @@ class ItemStore:
     """Turns parsed items into rows and inserts them; collects the records that could not be used."""
 
     TABLES: ClassVar[dict[type[Any], str | None]] = {
-        PersonRecord: None,  # counted by kind (KIND_COUNTS) as each row is taken
+        PersonRecord: None,  # counted by kind (RECORD_KINDS) as each row is taken
         Sighting: "sightings",
         ReferralMediaHash: "media_hashes",
     }
@@ -70,7 +68,8 @@ class ItemStore:
         self._person_countries: dict[str, str | None] = {}
         self._waiting: list[ParsedSighting] = []
         self._buffers: dict[type[Any], list[dict[str, Any]]] = {model: [] for model in self.TABLES}
-        self.counts = {"persons": 0, "accounts": 0, "sightings": 0, "media_hashes": 0}
+        tables = (name for name in self.TABLES.values() if name is not None)
+        self.counts = dict.fromkeys(("persons", "accounts", *tables), 0)
         self.errors: list[RecordError] = []
 
     def store(self, items: Iterable[ParsedItem]) -> None:
@@ -81,7 +80,7 @@ class ItemStore:
                 row = person_row(item, self._common)
                 if not isinstance(row, RecordError):
                     self._person_countries[item.ref] = row["country"]
-                    key = KIND_COUNTS[item.kind]
+                    key = RECORD_KINDS[item.kind]
                     self.counts[key] = self.counts.get(key, 0) + 1
                 self._add(PersonRecord, row)
             elif isinstance(item, ParsedSighting):

@@ -42,7 +42,8 @@ class ReferralHeader:
 
 # What a record is about: a named person, an online account, a phone line. Each is one party as an
 # agency states it (FollowTheMoney's Person / UserAccount / Phone); linkage compares them alike.
-RECORD_KINDS = ("person", "account", "phone")
+# Kind → what an import's counts call them (persons and accounts are stated even at 0).
+RECORD_KINDS = {"person": "persons", "account": "accounts", "phone": "phone_lines"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class PersonRecord:
     address: str | None = None
     country: str | None = None  # as stated; normalised to ISO alpha-2 by the service
     role: str = "suspect"  # suspect, victim, reporter, unknown
-    kind: str = "person"  # one of RECORD_KINDS
+    kind: str = "person"  # a key of RECORD_KINDS
 
 
 @dataclass(frozen=True)

@@ -276,21 +276,25 @@ class EventReader:
                 elif self.person_of.get(target) in persons:
                     tie(obj.ref, self.person_of[target])
         self.person_of.update(ties)
+        self._give_by_group(groups, persons, self.persons[0] if len(self.persons) == 1 else None)
+        yield from self._unnamed_parties(groups)
+
+    def _give_by_group(self, groups: Groups, parties: set[str], only: str | None) -> None:
+        """Each thing no party holds yet goes to the one party in its reference group; a thing in no
+        reference group (an unlinked one) goes to `only`, the event's one party, if it has one."""
         in_group: dict[str, set[str]] = {}
-        for person in persons:
-            in_group.setdefault(groups.find(person), set()).add(person)
-        only = self.persons[0] if len(self.persons) == 1 else None
+        for party in parties:
+            in_group.setdefault(groups.find(party), set()).add(party)
         for attr in self._all_attrs():
             for ref in (attr.ref, attr.obj.ref if attr.obj else None):
-                if ref is None:
+                if ref is None or ref in self.person_of:
                     continue
                 root = groups.find(ref)
                 owners = in_group.get(root, set())
                 if len(owners) == 1:
-                    self.person_of.setdefault(ref, next(iter(owners)))
+                    self.person_of[ref] = next(iter(owners))
                 elif not owners and only is not None and not groups.is_linked(root):
-                    self.person_of.setdefault(ref, only)
-        yield from self._unnamed_parties(groups)
+                    self.person_of[ref] = only
 
     def _unnamed_parties(self, groups: Groups) -> Iterator[PersonRecord]:
         """Accounts and phones tied to no person are records of their own, holding their selectors.
@@ -326,7 +330,6 @@ class EventReader:
             for attr in obj.attrs:
                 if not self.person_of.get(attr.ref):
                     self.person_of[attr.ref] = holders.find(ref)
-        refs = {obj.ref for obj in parties}
         claims: dict[str, str] = {}
         for source, target, _ in self.references:
             for thing, party in ((target, source), (source, target)):
@@ -334,20 +337,8 @@ class EventReader:
                     holder = holders.find(party)
                     claims[thing] = holder if claims.get(thing, holder) == holder else _AMBIGUOUS
         self.person_of.update(claims)
-        in_group: dict[str, set[str]] = {}
-        for ref in refs:
-            in_group.setdefault(groups.find(ref), set()).add(ref)
         only = parties[0].ref if len(parties) == 1 and not self.persons else None
-        for attr in self._all_attrs():
-            for key in (attr.ref, attr.obj.ref if attr.obj else None):
-                if key is None or key in self.person_of:
-                    continue
-                root = groups.find(key)
-                owners = in_group.get(root, set())
-                if len(owners) == 1:
-                    self.person_of[key] = next(iter(owners))
-                elif not owners and only is not None and not groups.is_linked(root):
-                    self.person_of[key] = only
+        self._give_by_group(groups, {obj.ref for obj in parties}, only)
 
     def _owner(self, attr: MispAttribute) -> str | None:
         for key in (attr.ref, attr.obj.ref if attr.obj else None):
