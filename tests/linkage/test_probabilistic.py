@@ -113,6 +113,19 @@ def test_a_full_run_stores_links_with_their_parts_and_the_model(op: Op) -> None:
     assert len(op.links()) == len(links)
 
 
+def test_a_full_run_that_keeps_the_model_scores_every_pair_with_the_stored_one(op: Op) -> None:
+    """A model trained elsewhere (another operation, another seed) judges this one unchanged."""
+    op.link(full=True)
+    links = {pair: link.match_weight for pair, link in op.links().items()}
+    with op.db.transaction() as session:
+        summary = link_operation(session, Actor.cli(), op.settings, op.id, full=True, retrain=False)
+    assert summary.model_note == f"loaded model 1 (duckdb, trained on {op.models()[0].records} records)"
+    assert len(op.models()) == 1
+    again = {pair: link.match_weight for pair, link in op.links().items()}
+    assert again.keys() == links.keys()
+    assert all(math.isclose(again[pair], weight, abs_tol=1e-6) for pair, weight in links.items())
+
+
 def test_an_incremental_run_loads_the_model_and_links_only_the_new_records(op: Op) -> None:
     op.link(full=True)
     before = op.links()

@@ -1,7 +1,8 @@
 """Probabilistic person linkage (Splink): train per operation, predict, store links with their parts.
 
 A full run (record_ids None) trains the operation's model afresh on all its person records, stores
-it (linkage.model_store) and scores every pair its blocking rules bring together. An incremental
+it (linkage.model_store) and scores every pair its blocking rules bring together; with retrain
+False it scores them with the stored model instead (one trained on other data, say). An incremental
 run loads the stored model and scores only the given records (a new referral's) against all others
 of the operation and among themselves (Splink's predict_between / predict_within); a missing,
 altered or unloadable model is retrained, and the note says so. Both read the features from the
@@ -107,7 +108,7 @@ def predict_links(
             operation_id,
             excluded=lambda selector_type, value: matcher.match(selector_type, value) is not None,
         )  # a full run too keeps a cache its checks vouch for: stored records never change
-        stored = None if retrain or new_ids is None else _stored_model(session, operation_id, run)[0]
+        stored = None if retrain else _stored_model(session, operation_id, run)[0]
         # leaving the pool waits for the scoring thread, also when `alongside` raises
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="caseweave-scoring") as pool:
             if stored is not None:  # new records' features are merged on the scoring thread too
@@ -118,9 +119,7 @@ def predict_links(
             else:
                 _log_features(operation_id, features.finish_or_in_memory())
                 try:
-                    linker, note = _linker(
-                        session, operation_id, run, records, retrain=retrain or new_ids is None
-                    )
+                    linker, note = _linker(session, operation_id, run, records, retrain=retrain)
                 except NotTrainable as error:
                     alongside()
                     return Prediction(0, f"probabilistic linkage skipped: {error}")

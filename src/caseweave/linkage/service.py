@@ -91,10 +91,13 @@ def link_operation(
     engine: str = "duckdb",
     use_model: bool = True,
     seeds: Sequence[int] | None = None,
+    retrain: bool | None = None,
 ) -> RunSummary:
-    """The run itself, without the permission check (imports and judgements call it)."""
+    """The run itself, without the permission check (imports and judgements call it). A full run
+    retrains the model unless retrain is False (score with the stored one, trained elsewhere)."""
     with fewer_collections():
-        return _run(session, actor, settings, operation_id, full, engine, use_model, seeds)
+        retrain = full if retrain is None else retrain
+        return _run(session, actor, settings, operation_id, full, engine, use_model, seeds, retrain)
 
 
 def _run(
@@ -106,6 +109,7 @@ def _run(
     engine: str,
     use_model: bool,
     seeds: Sequence[int] | None,
+    retrain: bool,
 ) -> RunSummary:
     seconds: dict[str, float] = {}
     started = lap = time.perf_counter()
@@ -149,7 +153,7 @@ def _run(
             records,
             run_id=run.id,
             engine=engine,
-            retrain=full,
+            retrain=retrain,
             alongside=correlate_exactly,
         )
     else:

@@ -17,6 +17,11 @@ https://<platform>.example/u/<name>), Bitcoin wallets as loose `btc` attributes 
 The person object (or, without one, the first user-account object) refers to the subject's other
 objects and event-level attributes through ObjectReference ("uses"). A phone number is written in
 national format only when the person object states the nationality.
+
+A hotline's tip-off, `misp_tip_<CC>_<n>.json`, is what hotlines mostly send: one event about one
+account (a NightRelay chat account or a platform account), its `user-account` object (username,
+account-type, sometimes a display-name: the first name or the full name) and loose `email-src` /
+`ip-src` / `phone-number` attributes, with no person object and no ObjectReference at all.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ CATEGORY = {
     "first-name": "Person", "last-name": "Person", "date-of-birth": "Person", "nationality": "Person",
     "text": "Other", "email": "Social network", "link": "External analysis", "email-src": "Payload delivery",
     "ip-src": "Network activity", "phone-number": "Person", "btc": "Financial fraud",
+    "display-name": "Social network",
 }  # fmt: skip
 
 
@@ -64,8 +70,23 @@ def _object(ctx: Context, name: str, attributes: list[dict[str, Any]]) -> dict[s
     }
 
 
+def _logins(ctx: Context, subject: Subject) -> list[dict[str, Any]]:
+    """1 to 3 `ip-src` attributes with the time the service saw each (a home lease or a shared exit)."""
+    rng, window = ctx.rng, ctx.population.window
+    out = []
+    for _ in range(rng.randint(1, 3)):
+        seen = window.random(rng)
+        ip = subject.ip_at(rng, seen)
+        attribute = _attribute(ctx, "ip-src", ip)
+        last = min(seen + timedelta(hours=rng.randint(1, 240)), window.end - timedelta(seconds=1))
+        last = subject.seen_until(ip, seen, last)
+        attribute.update(first_seen=iso(seen), last_seen=iso(last))
+        out.append(attribute)
+    return out
+
+
 def _subject(ctx: Context, event: dict[str, Any], subject: Subject, name: str) -> None:
-    rng, window, truth = ctx.rng, ctx.population.window, ctx.truth
+    rng, truth = ctx.rng, ctx.truth
     objects: list[dict[str, Any]] = []
     given, family = stated_names(rng, subject, missing=0.15)
     if given and family:
@@ -91,15 +112,7 @@ def _subject(ctx: Context, event: dict[str, Any], subject: Subject, name: str) -
         fields.append(_attribute(ctx, "link", f"https://{platform}.example/u/{handle}", "link"))
         objects.append(_object(ctx, "user-account", fields))
         truth.record(name, objects[-1]["uuid"], "account", subject.sid)
-    attributes = [_attribute(ctx, "email-src", stated_email(rng, subject))]
-    for _ in range(rng.randint(1, 3)):
-        seen = window.random(rng)
-        ip = subject.ip_at(rng, seen)
-        attribute = _attribute(ctx, "ip-src", ip)
-        last = min(seen + timedelta(hours=rng.randint(1, 240)), window.end - timedelta(seconds=1))
-        last = subject.seen_until(ip, seen, last)
-        attribute.update(first_seen=iso(seen), last_seen=iso(last))
-        attributes.append(attribute)
+    attributes = [_attribute(ctx, "email-src", stated_email(rng, subject)), *_logins(ctx, subject)]
     if rng.random() < 0.6:
         # National format only beside the person object's nationality.
         phone = ids.phone_as_written(rng, subject.phones[0], national=bool(given and family))
@@ -119,22 +132,57 @@ def _subject(ctx: Context, event: dict[str, Any], subject: Subject, name: str) -
     event["Attribute"].extend(attributes)
 
 
-def write_event(ctx: Context, name: str, country: str, subjects: list[Subject], when: datetime) -> None:
-    event: dict[str, Any] = {
+def _event(ctx: Context, info: str, sender: str, when: datetime) -> dict[str, Any]:
+    return {
         "uuid": ctx.uuid4(),
-        "info": f"Referral from {country} partner agency: {len(subjects)} subjects linked to NightRelay",
+        "info": info,
         "date": when.date().isoformat(),
         "timestamp": str(int(when.timestamp())),
         "threat_level_id": "2",
         "analysis": "2",
         "distribution": "0",
-        "Orgc": {"name": f"{country} national agency (synthetic)"},
+        "Orgc": {"name": sender},
         "Tag": [{"name": ctx.rng.choice(TLP_TAGS)}],
         "Attribute": [],
         "Object": [],
     }
+
+
+def write_event(ctx: Context, name: str, country: str, subjects: list[Subject], when: datetime) -> None:
+    info = f"Referral from {country} partner agency: {len(subjects)} subjects linked to NightRelay"
+    event = _event(ctx, info, f"{country} national agency (synthetic)", when)
     for subject in subjects:
         _subject(ctx, event, subject, name)
+    _write(ctx, name, event)
+
+
+def write_tipoff(
+    ctx: Context, name: str, country: str, subject: Subject, platform: str, handle: str, when: datetime
+) -> None:
+    """One account's tip-off: its user-account object and loose attributes, nothing tying them."""
+    rng = ctx.rng
+    info = f"Tip-off: {platform} account {handle} sharing abuse material"
+    event = _event(ctx, info, f"{country} hotline (synthetic)", when)
+    fields = [_attribute(ctx, "text", handle, "username"), _attribute(ctx, "text", platform, "account-type")]
+    if rng.random() < 0.3:
+        shown = subject.given if rng.random() < 0.5 else subject.name
+        fields.append(_attribute(ctx, "text", shown, "display-name"))
+    account = _object(ctx, "user-account", fields)
+    ctx.truth.record(name, account["uuid"], "account", subject.sid)
+    loose = _logins(ctx, subject)
+    if rng.random() < 0.5:
+        loose.append(_attribute(ctx, "email-src", stated_email(rng, subject)))
+    if rng.random() < 0.3:
+        phone = ids.phone_as_written(rng, subject.phones[0], national=False)
+        loose.append(_attribute(ctx, "phone-number", phone))
+    for attribute in loose:
+        ctx.truth.record(name, attribute["uuid"], "selector", subject.sid)
+    event["Object"].append(account)
+    event["Attribute"].extend(loose)
+    _write(ctx, name, event)
+
+
+def _write(ctx: Context, name: str, event: dict[str, Any]) -> None:
     with ctx.path(name).open("w", encoding="utf-8", newline="\n") as handle:
         json.dump({"Event": event}, handle, indent=1, ensure_ascii=False)
         handle.write("\n")

@@ -3,7 +3,8 @@
 A UK-led operation across C countries that grew from one Canadian tip-off (`tipoff_CA.xml`, naming a
 few members of the seized NightRelay chat room) and the seized room itself (`chat_export.jsonl`):
 production-order returns from platforms, hotline reports and partner-agency referrals (MISP, STIX)
-then name the same subjects again, differently. `truth.json` says who is who.
+then name the same subjects again, differently, and hotlines' MISP tip-offs each name one account
+with loose attributes and nothing tying them to a person. `truth.json` says who is who.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from caseweave.synth import chat, cybertip, misp, platforms
 from caseweave.synth.context import Context
-from caseweave.synth.people import PLATFORMS, Subject, Window, build_population
+from caseweave.synth.people import CHAT_PLATFORM, PLATFORMS, Subject, Window, build_population
 from caseweave.synth.truth import TruthWriter
 
 HOTLINES = ("US", "AU", "NZ", "GB", "IE", "DE", "NL")
@@ -47,6 +48,27 @@ def _chunks(rng: random.Random, items: list[Subject], low: int, high: int) -> li
         out.append(list({id(s): s for s in items[i : i + size]}.values()))
         i += size
     return out
+
+
+def _tipoffs(ctx: Context, people: list[Subject], hotlines: list[str]) -> int:
+    """Hotlines' one-account MISP tip-offs: a third of the chat room's accounts and some platform
+    accounts; the number of files written."""
+    rng, window = ctx.rng, ctx.population.window
+    numbers: Counter[str] = Counter()
+    for subject in people:
+        named: list[tuple[str, str]] = []
+        if subject.chat_accounts and rng.random() < 0.33:
+            named.append((CHAT_PLATFORM, subject.chat_accounts[0]))
+        if rng.random() < 0.1:
+            platform = rng.choice(PLATFORMS)
+            named.append((platform, subject.handles[platform]))
+        for platform, handle in named:
+            country = rng.choice(hotlines)
+            numbers[country] += 1
+            when = window.at(0.97 + rng.random() * 0.029).replace(microsecond=0)  # after what it reports
+            name = f"misp_tip_{country}_{numbers[country]}.json"
+            misp.write_tipoff(ctx, name, country, subject, platform, handle, when)
+    return sum(numbers.values())
 
 
 def write_operation(
@@ -120,6 +142,7 @@ def write_operation(
                 else:
                     misp.write_event(ctx, name, country, group, when)
                 formats[kind] += 1
+        formats["misp"] += _tipoffs(ctx, people, hotlines)
         truth.close(dict(sorted(formats.items())))
         total = truth.total
     return SynthSummary(
