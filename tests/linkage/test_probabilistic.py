@@ -123,7 +123,7 @@ def test_a_full_run_that_keeps_the_model_scores_every_pair_with_the_stored_one(o
     assert len(op.models()) == 1
     again = {pair: link.match_weight for pair, link in op.links().items()}
     assert again.keys() == links.keys()
-    assert all(math.isclose(again[pair], weight, abs_tol=1e-6) for pair, weight in links.items())
+    assert all(math.isclose(again[pair] or 0, weight or 0, abs_tol=1e-6) for pair, weight in links.items())
 
 
 def test_an_incremental_run_loads_the_model_and_links_only_the_new_records(op: Op) -> None:

@@ -180,7 +180,9 @@ class Truth:
             subject = subjects[wid]
             out["email"].update(mailbox(normalise("email", e).value) for e in subject["emails"])
             out["phone"].update(subject["phones"])
-            out["ip"].update([lease["ip"] for lease in subject["home_ips"]] + subject["exits"])
+            out["ip"].update(
+                [held["ip"] for held in subject["home_ips"] + subject["trips"]] + subject["exits"]
+            )
             out["device"].update(subject["devices"])
             out["wallet"].update(normalise("wallet", w).value for w in subject["wallets"])
             names = [*subject["handles"].items(), *subject["accounts"].items()]
@@ -192,14 +194,14 @@ class Truth:
         return out
 
     def leases(self, who: Iterable[str], ip: str) -> list[tuple[datetime, datetime]]:
-        """When these subjects held ip as their home address (empty: an exit, or not theirs)."""
+        """When these subjects held ip as their home address or abroad (empty: an exit, or not theirs)."""
         subjects = self.subjects
         return [
-            (parse_time(lease["from"]), parse_time(lease["to"]))
+            (parse_time(held["from"]), parse_time(held["to"]))
             for wid in who
             if wid in subjects
-            for lease in subjects[wid]["home_ips"]
-            if lease["ip"] == ip
+            for held in subjects[wid]["home_ips"] + subjects[wid]["trips"]
+            if held["ip"] == ip
         ]
 
 

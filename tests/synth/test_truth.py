@@ -225,7 +225,8 @@ def test_identifiers_are_checksum_valid(small_operation: SynthSummary, truth: di
             parsed = phonenumbers.parse(phone)
             assert phonenumbers.is_valid_number(parsed)
             region = phonenumbers.region_code_for_number(parsed)
-            assert region == subject["country"] or subject["country"] in {"CA", "US"}  # NANP shares +1
+            country = subject["flags"]["phone_country"] or subject["country"]  # a number kept from elsewhere
+            assert region == country or country in {"CA", "US"}  # NANP shares +1
         for wallet in subject["wallets"]:
             if wallet.startswith("0x"):
                 assert re.fullmatch(r"0x[0-9a-fA-F]{40}", wallet)

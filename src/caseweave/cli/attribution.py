@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -147,4 +148,45 @@ def _routes_table(title: str, entries: list[RouteEntry]) -> None:
             )
             for e in entries
         ],
+    )
+
+
+def evaluate(
+    operation: OperationOption,
+    truth: Annotated[Path, typer.Option("--truth", help="truth.json of `caseweave synth operation`")],
+    user: UserOption = None,
+) -> None:
+    """How many subjects the last attribution run allocated a country, and how many rightly, beside
+    the naive rule "phone country, else IP geolocation, else e-mail ccTLD" on the same subjects."""
+    from caseweave.attribution import evaluation
+    from caseweave.attribution.geo import open_provider
+    from caseweave.linkage.evaluation import load_truth
+    from caseweave.linkage.export import predicted_subjects
+
+    countries, expected = evaluation.truth_countries(truth), load_truth(truth)
+    with unit_of_work(user) as (session, actor, db):
+        op = operation_by_ref(session, actor, operation)
+        true = evaluation.true_country_by_subject(
+            predicted_subjects(session, actor, op.id), expected, countries
+        )
+        geo = open_provider(db.settings)
+        try:
+            rows = [
+                ("caseweave", evaluation.allocated(session, actor, op.id)),
+                ("naive rule", evaluation.naive(session, actor, op.id, geo)),
+            ]
+        finally:
+            geo.close()
+    table(
+        f"attribution against truth: {len(true)} subjects with a true country",
+        ["configuration", "allocated", "coverage", "right", "accuracy"],
+        [
+            (name, str(s.allocated), f"{s.coverage:.1%}", str(s.right), f"{s.accuracy:.1%}")
+            for name, s in ((name, evaluation.score(chosen, true)) for name, chosen in rows)
+        ],
+    )
+    console.print(
+        "naive rule: the commonest country of the subject's phones, else of its IP addresses' "
+        "geolocation, else of its e-mail ccTLDs",
+        highlight=False,
     )

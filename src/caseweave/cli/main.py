@@ -91,6 +91,7 @@ app.add_typer(linkage.subject_app, name="subject")
 app.add_typer(linkage.subject_app, name="subjects", hidden=True)  # `caseweave subjects export` reads well too
 app.add_typer(linkage.alert_app, name="alert")
 app.add_typer(linkage.eval_app, name="eval")
+linkage.eval_app.command("attribution")(attribution.evaluate)
 app.command("attribute")(attribution.attribute)
 app.add_typer(attribution.app, name="attribution")
 linkage.subject_app.command("attribution")(attribution.show)  # `caseweave subject attribution ID`

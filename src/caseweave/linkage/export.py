@@ -45,7 +45,7 @@ def _rows_query(operation_id: int) -> Select[str, str, str, str, int, str, str, 
 SCORING = "scoring reads every record; it is run by the operator on the server"
 
 
-def _operator_only(actor: Actor, why: str) -> None:
+def operator_only(actor: Actor, why: str) -> None:
     if not actor.is_operator:
         raise Forbidden(why)
 
@@ -75,7 +75,7 @@ def every_subject_row(
     """Every person record of the operation with its subject (COLUMNS), across need-to-know: for
     evaluating linkage against a truth the operation's data came with. The CLI operator only, with a
     stated reason, audited with it."""
-    _operator_only(actor, "exporting every record reads across need-to-know; it is run by the operator")
+    operator_only(actor, "exporting every record reads across need-to-know; it is run by the operator")
     if not reason.strip():
         raise Invalid("say why every record is exported (--reason)", field="reason")
     operation = visible_operation(session, actor, operation_id)
@@ -105,7 +105,7 @@ def baseline_inputs(session: Session, actor: Actor, operation_id: int) -> Baseli
     # imported here: linkage.features loads pyarrow, which no other export needs at start-up
     from caseweave.linkage.features import split_name
 
-    _operator_only(actor, SCORING)
+    operator_only(actor, SCORING)
     operation = visible_operation(session, actor, operation_id)
     inputs = BaselineInputs({}, [], [])
     query = (
@@ -146,7 +146,7 @@ def baseline_inputs(session: Session, actor: Actor, operation_id: int) -> Baseli
 def predicted_subjects(session: Session, actor: Actor, operation_id: int) -> dict[RecordKey, str]:
     """Every record's subject, for scoring against ground truth: the CLI operator only, since it
     reads across need-to-know (only the figures leave the machine)."""
-    _operator_only(actor, SCORING)
+    operator_only(actor, SCORING)
     operation = visible_operation(session, actor, operation_id)
     predicted = {(row[1], row[2]): row[0] for row in session.execute(_rows_query(operation.id))}
     audit.record(session, actor, "linkage.evaluate", "operation", [operation.id], operation_id=operation.id)

@@ -97,7 +97,7 @@ def _person(ctx: Context, report: ET.Element, subject: Subject, platform: str, r
         # Drawn first: a national phone number is written only where the address states the country.
         with_address = bool(given) and rng.random() < 0.4
         if rng.random() < 0.5:
-            phone = ids.phone_as_written(rng, subject.phones[0], national=with_address)
+            phone = ids.phone_as_written(rng, subject.phones[0], national=with_address and subject.home_phone)
             _text(person, "phone", phone, type="Mobile")
         for _ in range(rng.choice((1, 1, 2))):
             _text(person, "email", stated_email(rng, subject), verified=rng.choice(("true", "false")))

@@ -115,7 +115,9 @@ def _subject(ctx: Context, event: dict[str, Any], subject: Subject, name: str) -
     attributes = [_attribute(ctx, "email-src", stated_email(rng, subject)), *_logins(ctx, subject)]
     if rng.random() < 0.6:
         # National format only beside the person object's nationality.
-        phone = ids.phone_as_written(rng, subject.phones[0], national=bool(given and family))
+        phone = ids.phone_as_written(
+            rng, subject.phones[0], national=bool(given and family) and subject.home_phone
+        )
         attributes.append(_attribute(ctx, "phone-number", phone))
     attributes.extend(_attribute(ctx, "btc", w) for w in subject.wallets if not w.startswith("0x"))
     for attribute in attributes:

@@ -2,6 +2,8 @@
 
 Everything is drawn from one `random.Random`; the writers then decide how each referral *states* a
 subject (name variant, missing name, swapped date of birth, e-mail spelling, handle spelling).
+Attribution's traps: a subject who kept the phone number of the country they came from, and one
+who travelled and was seen from a hotel's address abroad for a week or two.
 """
 
 from __future__ import annotations
@@ -42,6 +44,16 @@ class Lease:
     end: datetime
 
 
+@dataclass(frozen=True)
+class Trip:
+    """A stay abroad: the address a service saw the subject use there, and when."""
+
+    ip: str
+    begin: datetime
+    end: datetime
+    country: str
+
+
 @dataclass
 class Subject:
     sid: str
@@ -70,10 +82,17 @@ class Subject:
     shares_device_with: list[str] = field(default_factory=list)
     shares_home_ip_with: list[str] = field(default_factory=list)
     handle_lookalike_of: str | None = None
+    trips: list[Trip] = field(default_factory=list)
+    phone_country: str | None = None  # the country of a phone number kept from elsewhere, if any
 
     @property
     def name(self) -> str:
         return f"{self.given} {self.family}"
+
+    @property
+    def home_phone(self) -> bool:
+        """The phone is of the country the subject lives in (a referral may write it nationally)."""
+        return self.phone_country is None
 
     def dob_swappable(self) -> bool:
         return self.dob.day <= 12 and self.dob.day != self.dob.month
@@ -85,14 +104,19 @@ class Subject:
         return self.leases[-1].ip
 
     def seen_until(self, ip: str, when: datetime, until: datetime) -> datetime:
-        """until, cut to the end of the lease when ip is the home address leased at when."""
-        for lease in self.leases:
-            if lease.ip == ip and lease.begin <= when < lease.end:
-                return min(until, lease.end - timedelta(seconds=1))
+        """until, cut to the end of the lease (or trip) when ip is the address held at when."""
+        addresses: list[Lease | Trip] = [*self.leases, *self.trips]
+        for held in addresses:
+            if held.ip == ip and held.begin <= when < held.end:
+                return min(until, held.end - timedelta(seconds=1))
         return until
 
     def ip_at(self, rng: random.Random, when: datetime) -> str:
-        """The address a service sees: home most of the time, otherwise one of the subject's shared exits."""
+        """The address a service sees: home most of the time, otherwise one of the subject's shared exits;
+        abroad, mostly the address there."""
+        trip = next((t for t in self.trips if t.begin <= when < t.end), None)
+        if trip is not None and rng.random() < 0.8:
+            return trip.ip
         if self.proxies and rng.random() < 0.45:
             return rng.choice(self.proxies)
         return self.home_ip_at(when)
@@ -290,7 +314,24 @@ def build_population(rng: random.Random, count: int, n_countries: int, window: W
     for victim in victims:
         for sid in victim.subjects:
             by_id[sid].victims.append(victim.vid)
+    # drawn from their own generator, so that adding them left every draw before them as it was; seeded
+    # from the state's integers alone (hash(None), in the state too, differs between processes)
+    _attribution_traps(random.Random(hash(rng.getstate()[1])), subjects, pool, window)
     return Population(subjects, victims, window, countries)
+
+
+def _attribution_traps(rng: random.Random, subjects: list[Subject], pool: _LeasePool, window: Window) -> None:
+    """One in ten keeps a phone number of another country; one in seven travels once."""
+    for subject in subjects:
+        elsewhere = [c for c in ids.COUNTRIES if c != subject.country]
+        if rng.random() < 0.1:
+            subject.phone_country = rng.choice(elsewhere)
+            subject.phones = [ids.phone_number(rng, subject.phone_country)]
+        if rng.random() < 0.15:
+            country = rng.choice(elsewhere)
+            begin = window.at(rng.random() * 0.9).replace(microsecond=0)
+            end = begin + timedelta(days=rng.randint(5, 16))
+            subject.trips.append(Trip(pool.lease(rng, country, begin, end), begin, end, country))
 
 
 # ---- how one referral states a subject ----------------------------------------------------------------

@@ -12,11 +12,13 @@ Schema (one JSON object; `records` is streamed, `summary` comes last)::
           "date_of_birth": "YYYY-MM-DD", "household": "H-00001", "address": str, "town": str,
           "home_ips": [{"ip", "from", "to"}],            # ISP leases, shared by the household
           "exits": [ip, ...],                              # VPN / Tor / CGNAT addresses it also uses
+          "trips": [{"ip", "from", "to", "country"}],      # an address abroad, while there
           "handles": {platform: handle}, "accounts": {platform: account id},  # the service's own id
           "emails": [...], "phones": [E.164], "devices": [IMEI],
           "wallets": [...], "victims": ["V-0001"],
           "flags": {"uses_vpn", "uses_tor", "uses_cgnat": bool, "shares_device_with": [S-…],
-                    "shares_home_ip_with": [S-…], "handle_lookalike_of": S-… | null}
+                    "shares_home_ip_with": [S-…], "handle_lookalike_of": S-… | null,
+                    "phone_country": the country of a phone kept from elsewhere | null}
       }],
       "victims": [{"id": "V-0001", "country": "GB", "subjects": ["S-0001"],
                    "accounts": {platform: account id}}],  # the child's accounts, named by CyberTip reports
@@ -73,6 +75,9 @@ def _subject(subject: Subject) -> dict[str, Any]:
         "town": subject.town,
         "home_ips": [{"ip": x.ip, "from": iso(x.begin), "to": iso(x.end)} for x in subject.leases],
         "exits": subject.proxies,
+        "trips": [
+            {"ip": t.ip, "from": iso(t.begin), "to": iso(t.end), "country": t.country} for t in subject.trips
+        ],
         "handles": subject.handles,
         "accounts": subject.accounts,
         "emails": subject.emails,
@@ -87,6 +92,7 @@ def _subject(subject: Subject) -> dict[str, Any]:
             "shares_device_with": subject.shares_device_with,
             "shares_home_ip_with": subject.shares_home_ip_with,
             "handle_lookalike_of": subject.handle_lookalike_of,
+            "phone_country": subject.phone_country,
         },
     }
 
