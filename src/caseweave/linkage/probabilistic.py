@@ -31,7 +31,7 @@ from caseweave.config import Settings
 from caseweave.db.bulk import bulk_insert, chunks
 from caseweave.intake.models import PersonRecord
 from caseweave.linkage import evidence, model_store
-from caseweave.linkage.corroboration import corroborated
+from caseweave.linkage.corroboration import corroborated, household_only
 from caseweave.linkage.models import Link
 from caseweave.linkage.warninglists import build_matcher
 
@@ -130,11 +130,26 @@ def predict_links(
                 _log_features(operation_id, features.finish_or_in_memory())
                 linker, note = _linker(session, operation_id, run, records, retrain=False)
                 pairs = predict(run, linker, new_ids, threshold=threshold)
+            kept = _corroborated(run, pairs)  # before the checkpoint: it reads the feature table
             written = pool.submit(features.checkpoint)  # while the links are stored
-            kept = [pair for pair in pairs if corroborated(pair.contributions)]
             replaced = store_links(session, operation_id, run_id, kept, new_ids)
             written.result()
     return Prediction(len(replaced), note, tuple(replaced), uncorroborated=len(pairs) - len(kept))
+
+
+def _corroborated(run: Engine, pairs: Sequence[ScoredPair]) -> list[ScoredPair]:
+    """The pairs that rest on a signal naming a person (linkage.corroboration); a family name at an
+    address alone, only where no household is known there (linkage.households)."""
+    from caseweave.linkage.households import living_with_others
+    from caseweave.linkage.splink_engine import RECORDS
+
+    unsure = [pair for pair in pairs if household_only(pair.contributions)]
+    crowded = living_with_others(run.con, RECORDS, (i for p in unsure for i in (p.a_id, p.b_id)))
+    return [
+        pair
+        for pair in pairs
+        if corroborated(pair.contributions, alone_at_address=not {pair.a_id, pair.b_id} & crowded)
+    ]
 
 
 def _stored_model(session: Session, operation_id: int, run: Engine) -> tuple[StoredModel | None, str]:
