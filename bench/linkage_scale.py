@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/linkage_scale.py --records 1000000 --new 10000
     .venv/bin/python bench/linkage_scale.py --records 100000 --new 1000 --keep /tmp/scale-100k
+    # then, to time the new records' run again: copy linked.db to scale.db and linked.db.linkage-cache
+    # to scale.db.linkage-cache, then
+    # .venv/bin/python bench/linkage_scale.py --child new --state /tmp/scale-100k/state.json --out new.json
 
 `bench/_scale_data.py` invents the records (people with typos in their names, dates of birth,
 countries and a few selector sightings each, ground truth known) and stores them with
@@ -413,6 +416,11 @@ def bench(args: argparse.Namespace, workdir: Path) -> None:
     floor = _spawn("floor", state, workdir)["tables"]
     _log(f"  storage floor {floor['total']['seconds']:.1f} s")
     new: dict[str, Any] | None = None
+    if args.keep:  # the linked records before the new ones: `--child new` can be repeated on a copy
+        shutil.copy(path, workdir / "linked.db")
+        cache = path.with_name(path.name + ".linkage-cache")
+        shutil.rmtree(workdir / "linked.db.linkage-cache", ignore_errors=True)
+        shutil.copytree(cache, workdir / "linked.db.linkage-cache")
     if args.new:
         _log(f"{args.new:,} new records, one referral… (load {_load()})")
         new = _spawn("new", state, workdir)

@@ -29,7 +29,7 @@ from tests.support.roundtrip import (
 from tests.support.roundtrip_checks import ASPECTS, check
 
 # Small but complete: every format and record kind, and the paths in EXERCISED (this seed has them).
-SUBJECTS, COUNTRIES, SEED = 48, 6, 8
+SUBJECTS, COUNTRIES, SEED = 48, 6, 10
 FOREIGN_PHONE = "national phone of another country than the sender's"
 UNNAMED = "sighting of nobody named in the file"
 ACCOUNT = "sighting of an unnamed account"  # a record of its own, not a loose selector

@@ -110,6 +110,15 @@ def naive(session: Session, actor: Actor, operation_id: int, geo: GeoProvider) -
         country = _country(kind, value, flags or [], geo)
         if country:
             clues[subject][kind].append(country)
+    audit.record(
+        session,
+        actor,
+        "attribution.evaluate",
+        "operation",
+        [operation.id],
+        operation_id=operation.id,
+        detail={"rule": "naive"},
+    )
     return {
         subject: _first_commonest(clues[subject][k] for k in ("phone", "ip", "email")) for subject in clues
     }

@@ -73,15 +73,17 @@ def corroborated(parts: Mapping[str, Any], *, alone_at_address: bool = False) ->
         return True
     if _agrees(parts, *BORN):
         return True
+    if household_only(parts):
+        return alone_at_address
     if _address(parts):
-        return alone_at_address or not household_only(parts)
+        return True
     return all(_agrees(parts, name, NAME_AGREES) for name in NAME_PARTS)
 
 
 def household_only(parts: Mapping[str, Any]) -> bool:
-    """Nothing of the person is stated on both sides: no given name on one, no date of birth
-    (a comparison is left out of the parts where a record does not state it)."""
-    return "given_name" not in parts and "date_of_birth" not in parts
+    """The address agrees and nothing of the person is stated on both sides: no given name on one,
+    no date of birth (a comparison is left out of the parts where a record does not state it)."""
+    return "given_name" not in parts and "date_of_birth" not in parts and _address(parts)
 
 
 def _address(parts: Mapping[str, Any]) -> bool:

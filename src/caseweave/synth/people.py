@@ -314,9 +314,7 @@ def build_population(rng: random.Random, count: int, n_countries: int, window: W
     for victim in victims:
         for sid in victim.subjects:
             by_id[sid].victims.append(victim.vid)
-    # drawn from their own generator, so that adding them left every draw before them as it was; seeded
-    # from the state's integers alone (hash(None), in the state too, differs between processes)
-    _attribution_traps(random.Random(hash(rng.getstate()[1])), subjects, pool, window)
+    _attribution_traps(rng, subjects, pool, window)
     return Population(subjects, victims, window, countries)
 
 
