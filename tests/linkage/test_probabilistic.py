@@ -20,7 +20,7 @@ from caseweave.config import Settings
 from caseweave.db.runtime import Database
 from caseweave.demo.referrals import import_folder
 from caseweave.errors import Invalid
-from caseweave.intake.models import PersonRecord, Referral
+from caseweave.intake.models import PersonRecord, Referral, Sighting
 from caseweave.linkage import splink_settings
 from caseweave.linkage.evaluation import load_truth
 from caseweave.linkage.models import Link, LinkageModel, LinkageRun
@@ -111,6 +111,27 @@ def test_a_full_run_stores_links_with_their_parts_and_the_model(op: Op) -> None:
     op.link(full=True)  # a full run retrains: the newer model is the active one
     assert [m.active for m in op.models()] == [False, True]
     assert len(op.links()) == len(links)
+
+
+def test_no_link_runs_through_a_shared_vpn_tor_or_cgnat_address(op: Op) -> None:
+    """Exits many people share are never evidence: no selector link on one, and no model link whose
+    IP comparison counted where the two records share no other address."""
+    op.link(full=True)
+    truth = json.loads((op.files / "first" / "truth.json").read_text())
+    exits = {ip for addresses in truth["shared_exits"].values() for ip in addresses}
+    with op.db.transaction() as session:
+        ips: dict[int, set[str]] = {}
+        query = select(Sighting.person_record_id, Sighting.value).where(Sighting.selector_type == "ip")
+        for record, value in session.execute(query):
+            ips.setdefault(record or 0, set()).add(value)
+        links = session.scalars(select(Link).where(Link.operation_id == op.id)).all()
+    used = {ip for held in ips.values() for ip in held} & exits
+    assert len(used) >= 5  # the operation's records do sight shared exits
+    for link in links:
+        assert not (link.kind == "selector" and link.value in exits), link.value
+        shared = ips.get(link.a_id, set()) & ips.get(link.b_id, set())
+        by_ip = (link.contributions or {}).get("ip", {}).get("match_weight", 0) > 0
+        assert not (by_ip and shared and shared <= exits), (link.a_id, link.b_id, shared)
 
 
 def test_a_full_run_that_keeps_the_model_scores_every_pair_with_the_stored_one(op: Op) -> None:
