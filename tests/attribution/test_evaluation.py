@@ -4,6 +4,7 @@ from another country, a stay abroad) mislead the rule, not caseweave."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -18,7 +19,7 @@ from caseweave.attribution.service import attribute_subjects
 from caseweave.config import Settings
 from caseweave.db.runtime import Database
 from caseweave.demo.referrals import import_folder
-from caseweave.errors import Forbidden
+from caseweave.errors import Forbidden, Invalid
 from caseweave.linkage.evaluation import load_truth
 from caseweave.linkage.export import predicted_subjects
 from caseweave.linkage.service import link_operation
@@ -38,7 +39,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_most_subjects_are_allocated_rightly_and_ahead_of_the_naive_rule(
-    db: Database, settings: Settings, files: Path, database_url: str
+    db: Database, settings: Settings, files: Path, database_url: str, tmp_path: Path
 ) -> None:
     operator = Actor.cli()
     with db.transaction() as session:
@@ -68,6 +69,15 @@ def test_most_subjects_are_allocated_rightly_and_ahead_of_the_naive_rule(
         "caseweave": f"{ours.accuracy:.1%}"[:-1],
         "naive rule": f"{naive.accuracy:.1%}"[:-1],
     }, printed
+    # anyone's truth as a CSV: each record's ref, file, person and the person's country
+    as_csv = tmp_path / "truth.csv"
+    with as_csv.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["file", "record_ref", "entity_id", "country"])
+        for (file, ref), person in load_truth(files / "truth.json").items():
+            out.writerow([file, ref, person, countries[person]])
+    from_csv = ok(database_url, "eval", "attribution", "--operation", "1", "--truth", str(as_csv))
+    assert dict(re.findall(r"(caseweave|naive rule)\W+\d+\W+[\d.]+%\W+\d+\W+([\d.]+)%", from_csv)) == figures
     refused = fails(
         database_url, "eval", "attribution", "--operation", "1", "--truth", str(files / "nope.json")
     )
@@ -93,6 +103,25 @@ def test_a_subject_scores_against_the_person_most_of_its_records_belong_to() -> 
     assert evaluation.score({"SUB-1": "GB"}, true) == evaluation.AttributionScore(1, 1, 1)
     assert evaluation.score({"SUB-1": None}, true) == evaluation.AttributionScore(1, 0, 0)
     assert evaluation.score({"SUB-1": "FR"}, true).accuracy == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("record_ref,entity_id\nr1,P1\n", "line 1: scoring attribution needs a country column"),
+        ("record_ref,entity_id,country\nr1,P1,GB\nr2,P1,FR\n", "line 3: entity 'P1' is given two countries"),
+        ("record_ref,entity_id,country\nr1,P1,Britain\n", "line 2: country 'Britain' is not an ISO 3166"),
+    ],
+)
+def test_a_truth_csv_without_clear_countries_is_refused_naming_the_line(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    path = tmp_path / "truth.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(Invalid, match=re.escape(says)):
+        evaluation.truth_countries(path)
+    path.write_text("record_ref,entity_id,country\nr1,P1,gb\n", encoding="utf-8")
+    assert evaluation.truth_countries(path) == {"P1": "GB"}
 
 
 def _truth_subjects(files: Path) -> list[dict[str, Any]]:

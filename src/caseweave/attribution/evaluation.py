@@ -10,6 +10,7 @@ record across need-to-know (only the figures leave the machine).
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -48,7 +49,10 @@ class AttributionScore:
 
 
 def truth_countries(path: Path) -> dict[str, str]:
-    """True person → country, from a truth.json of `caseweave synth operation`."""
+    """True person → country: from a truth.json of `caseweave synth operation`, or from a truth CSV
+    (`record_ref,entity_id,country`, as `caseweave eval linkage` reads it, with a country column)."""
+    if path.suffix.lower() == ".csv":
+        return _countries_csv(path)
     try:
         people = json.loads(path.read_text(encoding="utf-8"))["subjects"]
         return {str(person["id"]): str(person["country"]) for person in people}
@@ -56,8 +60,33 @@ def truth_countries(path: Path) -> dict[str, str]:
         raise Invalid(
             f"{path}: no subjects with countries in it ({error})",
             field="truth",
-            hint="attribution is scored against a truth.json of `caseweave synth operation`",
+            hint="a truth.json of `caseweave synth operation`, or a CSV: record_ref,entity_id,country[,file]",
         ) from None
+
+
+def _countries_csv(path: Path) -> dict[str, str]:
+    countries: dict[str, str] = {}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = csv.DictReader(handle)
+            if "country" not in (rows.fieldnames or ()):
+                raise Invalid(f"{path}: line 1: scoring attribution needs a country column", field="country")
+            for row in rows:
+                entity, country = (row.get("entity_id") or "").strip(), (row.get("country") or "").strip()
+                if not (len(country) == 2 and country.isascii() and country.isalpha()):
+                    raise Invalid(
+                        f"{path}: line {rows.line_num}: country {country!r} is not an ISO 3166 alpha-2 code",
+                        field="country",
+                    )
+                if countries.setdefault(entity, country.upper()) != country.upper():
+                    raise Invalid(
+                        f"{path}: line {rows.line_num}: entity {entity!r} is given two countries "
+                        f"({countries[entity]} and {country.upper()})",
+                        field="country",
+                    )
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise Invalid(f"{path}: not a readable truth CSV ({error})", field="truth") from None
+    return countries
 
 
 def true_country_by_subject(

@@ -153,22 +153,29 @@ def _routes_table(title: str, entries: list[RouteEntry]) -> None:
 
 def evaluate(
     operation: OperationOption,
-    truth: Annotated[Path, typer.Option("--truth", help="truth.json of `caseweave synth operation`")],
+    truth: Annotated[
+        Path,
+        typer.Option(
+            "--truth",
+            help="truth.json of `caseweave synth operation`, or a CSV: record_ref,entity_id,country[,file]",
+        ),
+    ],
     user: UserOption = None,
 ) -> None:
     """How many subjects the last attribution run allocated a country, and how many rightly, beside
     the naive rule "phone country, else IP geolocation, else e-mail ccTLD" on the same subjects."""
     from caseweave.attribution import evaluation
     from caseweave.attribution.geo import open_provider
-    from caseweave.linkage.evaluation import load_truth
+    from caseweave.linkage.evaluation import ANY_FILE, by_ref_alone, load_truth
     from caseweave.linkage.export import predicted_subjects
 
     countries, expected = evaluation.truth_countries(truth), load_truth(truth)
     with unit_of_work(user) as (session, actor, db):
         op = operation_by_ref(session, actor, operation)
-        true = evaluation.true_country_by_subject(
-            predicted_subjects(session, actor, op.id), expected, countries
-        )
+        predicted = predicted_subjects(session, actor, op.id)
+        if expected and all(file == ANY_FILE for file, _ in expected):  # a CSV naming refs alone
+            predicted = by_ref_alone(predicted)[0]
+        true = evaluation.true_country_by_subject(predicted, expected, countries)
         geo = open_provider(db.settings)
         try:
             rows = [
