@@ -119,7 +119,7 @@ def run_ours(
             {
                 "round": spec["round"],
                 "phase": spec["phase"],
-                "records": outcome.counts.get("persons", 0),
+                "records": outcome.counts.get("persons", 0) + outcome.counts.get("accounts", 0),
                 "import_ms": (imported - started) * 1000,
                 "link_ms": (done - imported) * 1000,
                 "link_cpu_ms": cpu * 1000,
