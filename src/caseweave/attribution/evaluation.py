@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from caseweave.access.service import visible_operation
 from caseweave.actor import Actor
-from caseweave.attribution.evidence import GENERIC_CCTLDS, TLD_COUNTRY
+from caseweave.attribution.evidence import GENERIC_CCTLDS, cctld_country
 from caseweave.attribution.geo import GeoProvider
 from caseweave.attribution.models import Attribution
 from caseweave.audit import service as audit
@@ -158,9 +158,7 @@ def _country(kind: str, value: str, flags: Iterable[str], geo: GeoProvider) -> s
         return next((flag[3:] for flag in flags if flag.startswith("cc:") and flag[3:].isalpha()), None)
     if kind == "ip":
         return geo.lookup(value).country
-    tld = value.rpartition(".")[2]
-    country = TLD_COUNTRY.get(tld) or (tld.upper() if len(tld) == 2 else None)
-    return None if tld in GENERIC_CCTLDS else country
+    return None if value.rpartition(".")[2].lower() in GENERIC_CCTLDS else cctld_country(value)
 
 
 def _first_commonest(groups: Iterable[list[str]]) -> str | None:

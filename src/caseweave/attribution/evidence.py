@@ -150,11 +150,18 @@ def phone_clue(group: SightingGroup, warning: str | None, weights: Weights) -> C
     return group.clue("phone", key, code, base, base * factor, note)
 
 
+def cctld_country(email: str) -> str | None:
+    """The country an address's ccTLD names (uk → GB); None for a generic TLD (.com, .org …)."""
+    tld = email.rpartition("@")[2].lower().rpartition(".")[2]
+    country = TLD_COUNTRY.get(tld) or (tld.upper() if len(tld) == 2 else None)
+    return country if country and pycountry.countries.get(alpha_2=country) is not None else None
+
+
 def email_clue(group: SightingGroup, warning: str | None, weights: Weights) -> Clue | None:
     domain = group.value.rpartition("@")[2].lower()
     tld = domain.rpartition(".")[2]
-    country = TLD_COUNTRY.get(tld) or (tld.upper() if len(tld) == 2 else None)
-    if country is None or pycountry.countries.get(alpha_2=country) is None:
+    country = cctld_country(domain)
+    if country is None:
         return None  # a generic TLD (.com, .org …) or none that names a country
     key, base = f"email:{domain}", weights.email_cctld
     if warning:
