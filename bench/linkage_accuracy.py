@@ -57,7 +57,13 @@ from caseweave.actor import Actor  # noqa: E402
 from caseweave.config import Settings  # noqa: E402
 from caseweave.db.runtime import Database  # noqa: E402
 from caseweave.linkage.baselines import probability, raw_splink_person_fields  # noqa: E402
-from caseweave.linkage.evaluation import RecordKey, Scores, load_truth, score  # noqa: E402
+from caseweave.linkage.evaluation import (  # noqa: E402
+    RecordKey,
+    Scores,
+    load_truth,
+    score,
+    through_shared_exit,
+)
 from caseweave.linkage.export import BaselineInputs, baseline_inputs, predicted_subjects  # noqa: E402
 from caseweave.linkage.service import RunSummary, link_operation  # noqa: E402
 
@@ -107,8 +113,7 @@ def _links_through_exits(
     session: Any, op_id: int, truth: dict[RecordKey, str], inputs: BaselineInputs
 ) -> tuple[int, int]:
     """Links made through a VPN, Tor or CGNAT address (a warning-listed one, or one the truth
-    names), and how many of them join two people: a selector link on such an address, or a model
-    link whose IP comparison counted for it while the two records share no other address."""
+    names; `through_shared_exit`), and how many of them join two people."""
     from sqlalchemy import select
 
     from caseweave.linkage.models import Link
@@ -127,12 +132,11 @@ def _links_through_exits(
             Link.operation_id == op_id
         )
     )
-    through: set[tuple[int, int]] = set()
-    for a, b, kind, value, parts in links:
-        shared = ips.get(a, set()) & ips.get(b, set())
-        by_ip = (parts or {}).get("ip", {}).get("match_weight", 0) > 0
-        if (kind == "selector" and value in exits) or (by_ip and shared and shared <= exits):
-            through.add((a, b))
+    through = {
+        (a, b)
+        for a, b, kind, value, parts in links
+        if through_shared_exit(kind, value, parts, ips.get(a, set()) & ips.get(b, set()), exits)
+    }
     false = 0
     for a, b in through:
         left, right = truth.get(inputs.keys[a]), truth.get(inputs.keys[b])

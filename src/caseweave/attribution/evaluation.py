@@ -10,7 +10,6 @@ record across need-to-know (only the figures leave the machine).
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -28,7 +27,7 @@ from caseweave.attribution.models import Attribution
 from caseweave.audit import service as audit
 from caseweave.errors import Invalid
 from caseweave.intake.models import Sighting
-from caseweave.linkage.evaluation import RecordKey
+from caseweave.linkage.evaluation import RecordKey, truth_csv
 from caseweave.linkage.export import SCORING, operator_only
 from caseweave.linkage.models import Subject, SubjectMember
 
@@ -66,26 +65,22 @@ def truth_countries(path: Path) -> dict[str, str]:
 
 def _countries_csv(path: Path) -> dict[str, str]:
     countries: dict[str, str] = {}
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = csv.DictReader(handle)
-            if "country" not in (rows.fieldnames or ()):
-                raise Invalid(f"{path}: line 1: scoring attribution needs a country column", field="country")
-            for row in rows:
-                entity, country = (row.get("entity_id") or "").strip(), (row.get("country") or "").strip()
-                if not (len(country) == 2 and country.isascii() and country.isalpha()):
-                    raise Invalid(
-                        f"{path}: line {rows.line_num}: country {country!r} is not an ISO 3166 alpha-2 code",
-                        field="country",
-                    )
-                if countries.setdefault(entity, country.upper()) != country.upper():
-                    raise Invalid(
-                        f"{path}: line {rows.line_num}: entity {entity!r} is given two countries "
-                        f"({countries[entity]} and {country.upper()})",
-                        field="country",
-                    )
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise Invalid(f"{path}: not a readable truth CSV ({error})", field="truth") from None
+    with truth_csv(path) as rows:
+        if "country" not in (rows.fieldnames or ()):
+            raise Invalid(f"{path}: line 1: scoring attribution needs a country column", field="country")
+        for row in rows:
+            entity, country = (row.get("entity_id") or "").strip(), (row.get("country") or "").strip()
+            if not (len(country) == 2 and country.isascii() and country.isalpha()):
+                raise Invalid(
+                    f"{path}: line {rows.line_num}: country {country!r} is not an ISO 3166 alpha-2 code",
+                    field="country",
+                )
+            if countries.setdefault(entity, country.upper()) != country.upper():
+                raise Invalid(
+                    f"{path}: line {rows.line_num}: entity {entity!r} is given two countries "
+                    f"({countries[entity]} and {country.upper()})",
+                    field="country",
+                )
     return countries
 
 

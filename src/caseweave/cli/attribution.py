@@ -166,15 +166,13 @@ def evaluate(
     the naive rule "phone country, else IP geolocation, else e-mail ccTLD" on the same subjects."""
     from caseweave.attribution import evaluation
     from caseweave.attribution.geo import open_provider
-    from caseweave.linkage.evaluation import ANY_FILE, by_ref_alone, load_truth
+    from caseweave.linkage.evaluation import keyed_like, load_truth
     from caseweave.linkage.export import predicted_subjects
 
     countries, expected = evaluation.truth_countries(truth), load_truth(truth)
     with unit_of_work(user) as (session, actor, db):
         op = operation_by_ref(session, actor, operation)
-        predicted = predicted_subjects(session, actor, op.id)
-        if expected and all(file == ANY_FILE for file, _ in expected):  # a CSV naming refs alone
-            predicted = by_ref_alone(predicted)[0]
+        predicted, _ = keyed_like(expected, predicted_subjects(session, actor, op.id))
         true = evaluation.true_country_by_subject(predicted, expected, countries)
         geo = open_provider(db.settings)
         try:

@@ -14,7 +14,7 @@ from caseweave.attribution.explain import explain_lines
 from caseweave.cli.common import UserOption, console, table, unit_of_work
 from caseweave.errors import Invalid
 from caseweave.linkage import alert_workflow, export, judgements
-from caseweave.linkage.evaluation import ANY_FILE, by_ref_alone, load_truth, score
+from caseweave.linkage.evaluation import keyed_like, load_truth, score
 from caseweave.linkage.explain import explain_link, subject_view
 from caseweave.linkage.service import RunSummary, link_operation, run_linkage
 from caseweave.operations.service import operation_by_ref
@@ -262,13 +262,9 @@ def eval_linkage(
         predicted = export.predicted_subjects(session, actor, operation_id)
         if baselines:
             inputs = export.baseline_inputs(session, actor, operation_id)
-    refs_alone = bool(expected) and all(file == ANY_FILE for file, _ in expected)
-    if refs_alone:
-        predicted, ambiguous = by_ref_alone(predicted)
-        if ambiguous:
-            console.print(
-                f"{ambiguous} record ref(s) appear in several files: add a file column to score them"
-            )
+    predicted, ambiguous = keyed_like(expected, predicted)
+    if ambiguous:
+        console.print(f"{ambiguous} record ref(s) appear in several files: add a file column to score them")
     scores = score(predicted, expected)
     console.print(
         f"{scores.records} person records scored ({len(expected)} in truth, {len(predicted)} linked)"
@@ -282,7 +278,7 @@ def eval_linkage(
             if isinstance(labels, str):
                 console.print(f"{name}: not run ({labels})", highlight=False)
                 continue
-            rows.append((name, score(by_ref_alone(labels)[0] if refs_alone else labels, expected)))
+            rows.append((name, score(keyed_like(expected, labels)[0], expected)))
         console.print(
             "naive exact: records sharing any non-IP selector value joined; plain Splink: Splink on "
             "names, date of birth and country alone",

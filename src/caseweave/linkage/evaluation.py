@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -123,29 +124,56 @@ def load_truth(path: Path) -> dict[RecordKey, str]:
 ANY_FILE = ""  # a truth CSV without a file column names records by their ref alone
 
 
-def _load_truth_csv(path: Path) -> dict[RecordKey, str]:
-    owners: dict[RecordKey, set[str]] = defaultdict(set)
+@contextmanager
+def truth_csv(path: Path) -> Iterator[csv.DictReader[str]]:
+    """A truth CSV's rows; a file that cannot be read as CSV text is refused naming it."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = csv.DictReader(handle)
-            missing = {"record_ref", "entity_id"} - set(rows.fieldnames or ())
-            if missing:
-                raise Invalid(
-                    f"{path}: line 1: a truth CSV needs the columns record_ref and entity_id "
-                    f"(missing: {', '.join(sorted(missing))}; optional: file)",
-                    field="truth",
-                )
-            for row in rows:
-                ref, entity = (row.get("record_ref") or "").strip(), (row.get("entity_id") or "").strip()
-                if not ref or not entity:
-                    raise Invalid(
-                        f"{path}: line {rows.line_num}: record_ref and entity_id must both be given",
-                        field="record_ref" if not ref else "entity_id",
-                    )
-                owners[((row.get("file") or ANY_FILE).strip(), ref)].add(entity)
+            yield csv.DictReader(handle)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise Invalid(f"{path}: not a readable truth CSV ({error})", field="truth") from None
+
+
+def _load_truth_csv(path: Path) -> dict[RecordKey, str]:
+    owners: dict[RecordKey, set[str]] = defaultdict(set)
+    with truth_csv(path) as rows:
+        missing = {"record_ref", "entity_id"} - set(rows.fieldnames or ())
+        if missing:
+            raise Invalid(
+                f"{path}: line 1: a truth CSV needs the columns record_ref and entity_id "
+                f"(missing: {', '.join(sorted(missing))}; optional: file)",
+                field="truth",
+            )
+        for row in rows:
+            ref, entity = (row.get("record_ref") or "").strip(), (row.get("entity_id") or "").strip()
+            if not ref or not entity:
+                raise Invalid(
+                    f"{path}: line {rows.line_num}: record_ref and entity_id must both be given",
+                    field="record_ref" if not ref else "entity_id",
+                )
+            owners[((row.get("file") or ANY_FILE).strip(), ref)].add(entity)
     return {key: next(iter(entities)) for key, entities in owners.items() if len(entities) == 1}
+
+
+def keyed_like(
+    truth: Mapping[RecordKey, str], predicted: Mapping[RecordKey, str]
+) -> tuple[dict[RecordKey, str], int]:
+    """`predicted` keyed as the truth keys its records: by (file, ref), or by ref alone where the
+    truth names no files (`by_ref_alone`); and how many refs were left out as ambiguous."""
+    if truth and all(file == ANY_FILE for file, _ in truth):
+        return by_ref_alone(predicted)
+    return dict(predicted), 0
+
+
+def through_shared_exit(
+    kind: str, value: str | None, parts: Mapping[str, Any] | None, shared_ips: set[str], exits: set[str]
+) -> bool:
+    """A link made through a VPN, Tor or CGNAT address: a selector link on one, or a model link whose
+    IP comparison counted for it while every address the two records share is such an exit."""
+    if kind == "selector":
+        return value in exits
+    by_ip = (parts or {}).get("ip", {}).get("match_weight", 0) > 0
+    return bool(by_ip and shared_ips and shared_ips <= exits)
 
 
 def by_ref_alone(predicted: Mapping[RecordKey, str]) -> tuple[dict[RecordKey, str], int]:
